@@ -1,0 +1,144 @@
+public import Foundation
+public import GaleJSON
+import HTTPTypes
+import KubeClient
+public import Logging
+
+/// The cluster registry (seed §1.1–1.5): validation, sealing and scope rules over a
+/// ``ClusterStore``.
+public struct ClusterRegistry: Sendable {
+    public let store: any ClusterStore
+    let sealer: KubeconfigSealer
+
+    /// Longest cluster name accepted (a DNS subdomain, as Kubernetes names are).
+    static let maxNameLength = 253
+    /// Largest kubeconfig accepted; real ones with embedded certificates are a few KiB.
+    static let maxKubeconfigBytes = 1 << 20
+
+    public init(store: any ClusterStore, sealer: KubeconfigSealer) {
+        self.store = store
+        self.sealer = sealer
+    }
+
+    /// The operations of the registry.
+    public var operations: [Operation] {
+        [
+            Operation(.get, "/clusters", role: .viewer, action: "list clusters", handler: list),
+            Operation(.get, "/clusters/{id}", role: .viewer, action: "read clusters", handler: detail),
+            Operation(.post, "/clusters", role: .admin, action: "register clusters", handler: create),
+            Operation(.put, "/clusters/{id}", role: .admin, action: "update clusters", handler: update),
+            Operation(.delete, "/clusters/{id}", role: .admin, action: "delete clusters", handler: delete),
+        ]
+    }
+
+    /// The record of a cluster the principal may see; 1005 outside its scope, 1002 when missing.
+    public func record(_ id: String, for principal: Principal) async throws -> ClusterRecord {
+        try principal.requireAccess(cluster: id)
+        guard let number = Int64(id), let record = try await store.get(id: number) else { throw APIError.clusterNotFound(id) }
+        return record
+    }
+
+    /// The plain kubeconfig of a cluster, for the Kubernetes layer only; never for a response or a log.
+    public func kubeconfig(of record: ClusterRecord) throws -> String {
+        try sealer.open(record.sealedKubeconfig)
+    }
+
+    @Sendable func list(_ input: OperationInput) async throws -> JSONValue {
+        let paging = try input.paging()
+        let ids: Set<Int64>? =
+            switch input.principal.clusters {
+            case .all: nil
+            case .only(let keys): Set(keys.compactMap { Int64($0) })
+            }
+        let (records, total) = try await store.list(
+            keyword: try input.optionalString("keyword"),
+            ids: ids,
+            offset: paging.offset,
+            limit: paging.pageSize
+        )
+        var data = paging.envelope(items: records.map(\.json), total: total)
+        // The seed's §1.1 example names the array `list`; the paging format names it `items`. Both.
+        if case .object(var members) = data {
+            members["list"] = members["items"]
+            data = .object(members)
+        }
+        return data
+    }
+
+    @Sendable func detail(_ input: OperationInput) async throws -> JSONValue {
+        try await record(try input.string("id"), for: input.principal).json
+    }
+
+    @Sendable func create(_ input: OperationInput) async throws -> JSONValue {
+        let name = try validName(try input.string("name"))
+        let kubeconfig = try validKubeconfig(try input.string("kubeconfig"))
+        do {
+            let record = try await store.insert(
+                name: name,
+                description: try input.optionalString("description") ?? "",
+                sealedKubeconfig: try sealer.seal(kubeconfig)
+            )
+            input.logger.info("cluster registered", metadata: ["cluster.id": "\(record.id)", "cluster.name": "\(name)"])
+            return record.json
+        } catch let error as ClusterStoreError {
+            throw APIError.invalidArgument(error.description)
+        }
+    }
+
+    @Sendable func update(_ input: OperationInput) async throws -> JSONValue {
+        let id = try input.string("id")
+        _ = try await record(id, for: input.principal)
+        var changes = ClusterChanges()
+        changes.name = try input.optionalString("name").map { name throws(APIError) in try validName(name) }
+        changes.description = try input.optionalString("description")
+        if let kubeconfig = try input.optionalString("kubeconfig") {
+            changes.sealedKubeconfig = try sealer.seal(try validKubeconfig(kubeconfig))
+        }
+        guard changes.name != nil || changes.description != nil || changes.sealedKubeconfig != nil else {
+            throw APIError.invalidArgument("nothing to update: give name, description or kubeconfig")
+        }
+        do {
+            guard let updated = try await store.update(id: Int64(id)!, changes: changes) else {
+                throw APIError.clusterNotFound(id)
+            }
+            input.logger.info("cluster updated", metadata: ["cluster.id": "\(id)"])
+            return updated.json
+        } catch let error as ClusterStoreError {
+            throw APIError.invalidArgument(error.description)
+        }
+    }
+
+    @Sendable func delete(_ input: OperationInput) async throws -> JSONValue {
+        let id = try input.string("id")
+        let existing = try await record(id, for: input.principal)
+        guard try await store.delete(id: existing.id) else { throw APIError.clusterNotFound(id) }
+        input.logger.info("cluster deleted", metadata: ["cluster.id": "\(id)"])
+        return .object(["id": .int(existing.id)])
+    }
+
+    private func validName(_ raw: String) throws(APIError) -> String {
+        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw .invalidArgument("parameter \"name\" must not be empty") }
+        guard name.count <= Self.maxNameLength else {
+            throw .invalidArgument("parameter \"name\" must be at most \(Self.maxNameLength) characters")
+        }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .invalidArgument("parameter \"name\" must not contain control characters")
+        }
+        return name
+    }
+
+    /// Checks that a kubeconfig parses and its current context names a cluster with a server
+    /// URL. The reason for a refusal never quotes the document (it holds credentials).
+    private func validKubeconfig(_ text: String) throws(APIError) -> String {
+        guard text.utf8.count <= Self.maxKubeconfigBytes else {
+            throw .invalidArgument("kubeconfig is larger than \(Self.maxKubeconfigBytes) bytes")
+        }
+        do {
+            _ = try Kubeconfig(yaml: text).resolve()
+        } catch {
+            throw .invalidArgument("invalid kubeconfig: \(error)")
+        }
+        return text
+    }
+}

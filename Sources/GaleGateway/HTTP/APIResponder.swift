@@ -1,0 +1,67 @@
+import GaleJSON
+import GaleProtocol
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Serves every operation over HTTP under `/api/v1/kubernetes`, through the same dispatcher as
+/// WebSocket `request` frames.
+struct APIResponder: Sendable {
+    let authority: TokenAuthority
+    let dispatcher: OperationDispatcher
+    let maxBodySize: Int
+
+    @Sendable func respond(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let query = APIPath.query(request.uri)
+        let principal: Principal
+        do throws(APIError) {
+            principal = try await authority.authenticate(BearerToken.find(headers: request.headers, query: query))
+        } catch {
+            return Self.response(Envelope(error))
+        }
+        let (path, _) = APIPath.split(request.uri.path)
+        let body: JSONValue?
+        do throws(APIError) {
+            body = try await readBody(request)
+        } catch {
+            return Self.response(Envelope(error))
+        }
+        let envelope = await dispatcher.dispatch(
+            method: request.method,
+            path: path,
+            query: query,
+            body: body,
+            principal: principal,
+            transport: .http,
+            logger: context.logger
+        )
+        return Self.response(envelope)
+    }
+
+    /// The JSON body, if any; 1001 for a body that is too large or not JSON.
+    private func readBody(_ request: Request) async throws(APIError) -> JSONValue? {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBodySize)
+        } catch {
+            throw .invalidArgument("request body is larger than \(maxBodySize) bytes")
+        }
+        guard buffer.readableBytes > 0 else { return nil }
+        do {
+            return try JSONParser.parse(buffer.readableBytesView)
+        } catch {
+            throw .invalidArgument("request body is not valid JSON: \(error.reason) at byte \(error.offset)")
+        }
+    }
+
+    /// The envelope as an HTTP response whose status follows its code.
+    static func response(_ envelope: Envelope) -> Response {
+        var bytes: [UInt8] = []
+        envelope.json.write(to: &bytes)
+        return Response(
+            status: HTTPResponse.Status(code: envelope.code.httpStatus),
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
+        )
+    }
+}

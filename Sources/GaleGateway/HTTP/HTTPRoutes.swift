@@ -1,0 +1,55 @@
+import GaleProtocol
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// The HTTP routes: the API, probes and metrics.
+struct HTTPRoutes {
+    let gateway: Gateway
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.middlewares.add(RequestLogMiddleware())
+        let api = APIResponder(
+            authority: gateway.tokens,
+            dispatcher: gateway.dispatcher,
+            maxBodySize: gateway.configuration.maxBodySize
+        )
+        let apiGroup = router.group(RouterPath(APIPath.base))
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+            apiGroup.on("**", method: method, use: api.respond)
+            apiGroup.on("", method: method, use: api.respond)
+        }
+
+        // Liveness and readiness probes carry no data, so they need no token (kubelet and load
+        // balancers cannot present one).
+        router.get("/healthz") { _, _ in "ok" }
+        let store = gateway.registry.store
+        router.get("/readyz") { _, context -> Response in
+            do {
+                _ = try await store.list(keyword: nil, ids: [], offset: 0, limit: 1)
+                return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok")))
+            } catch {
+                context.logger.error("readiness check failed", metadata: ["error": "\(error)"])
+                return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "store unavailable")))
+            }
+        }
+        let metrics = gateway.metrics
+        let authority = gateway.tokens
+        router.get("/metrics") { request, _ -> Response in
+            do throws(APIError) {
+                let token = BearerToken.find(headers: request.headers, query: APIPath.query(request.uri))
+                try await authority.authenticate(token).requireRole(.admin, for: "read metrics")
+            } catch {
+                return APIResponder.response(Envelope(error))
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition()))
+            )
+        }
+        return router
+    }
+}

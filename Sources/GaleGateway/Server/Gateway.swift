@@ -1,0 +1,114 @@
+public import Foundation
+import GaleProtocol
+import Hummingbird
+import HummingbirdWebSocket
+public import Logging
+import NIOCore
+public import ServiceLifecycle
+
+/// The KubeGale Realtime gateway: HTTP API, WebSocket sessions and their supporting parts, run
+/// as one `Service`.
+public final class Gateway: Service {
+    public let configuration: GatewayConfiguration
+    /// Issues and verifies tokens with the gateway's keys.
+    public let tokens: TokenAuthority
+    /// Whether the JWT secret came from the data directory rather than the configuration.
+    public let secretFromDataDirectory: Bool
+    public let registry: ClusterRegistry
+    public let metrics: GatewayMetrics
+    let sessions: SessionRegistry
+    let dispatcher: OperationDispatcher
+    private let logger: Logger
+
+    /// Opens the data directory (creating it, its database and secrets as needed).
+    public init(configuration: GatewayConfiguration, logger: Logger) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        let directory = configuration.dataDirectory
+        // Owner-only: the directory holds the secrets and the (sealed) registry.
+        try FileManager.default.createDirectory(
+            at: directory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+
+        var secret = configuration.jwtSecret
+        secretFromDataDirectory = secret == nil && configuration.jwtPublicKeyPEM == nil
+        if secretFromDataDirectory {
+            secret = try Self.dataDirectorySecret(directory)
+        }
+        tokens = try await TokenAuthority(secret: secret, rsaPublicKeyPEM: configuration.jwtPublicKeyPEM)
+
+        let sealKey =
+            try configuration.sealKey
+            ?? SecretFile.loadOrCreate(directory.appendingPathComponent("seal.key"), generate: KubeconfigSealer.generateKey).value
+        guard let keyData = Data(base64Encoded: sealKey) else { throw ConfigurationError("the seal key is not base64") }
+        let store = try SQLiteClusterStore(path: directory.appendingPathComponent("kubegale.sqlite").path)
+        registry = ClusterRegistry(store: store, sealer: try KubeconfigSealer(keyData: keyData))
+
+        metrics = GatewayMetrics()
+        sessions = SessionRegistry(metrics: metrics)
+        var table = OperationTable()
+        table.add(contentsOf: registry.operations)
+        dispatcher = OperationDispatcher(table: table, metrics: metrics)
+    }
+
+    /// The secret in `DATA/jwt-secret`, generated on first start.
+    public static func dataDirectorySecret(_ directory: URL) throws -> String {
+        try SecretFile.loadOrCreate(directory.appendingPathComponent("jwt-secret")) {
+            var generator = SystemRandomNumberGenerator()
+            return (0..<4).map { _ in String(generator.next() as UInt64, radix: 36) }.joined(separator: "-")
+                + "-" + String(generator.next() as UInt64, radix: 16)
+        }.value
+    }
+
+    /// Runs the gateway until graceful shutdown. `onListening` receives the bound port.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void) async throws {
+        let application = buildApplication(onListening: onListening)
+        // Sessions come after the server: service groups stop services in reverse order, so
+        // sockets are closed with 1001 before the server stops.
+        let group = ServiceGroup(services: [application, sessions], logger: logger)
+        try await group.run()
+    }
+
+    public func run() async throws {
+        try await run { _ in }
+    }
+
+    private func buildApplication(onListening: @escaping @Sendable (Int) async -> Void) -> some Service {
+        let limits = configuration.webSocket
+        let endpoint = WebSocketEndpoint(
+            authority: tokens,
+            dispatcher: dispatcher,
+            sessions: sessions,
+            limits: limits,
+            metrics: metrics
+        )
+        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
+        webSocketRouter.ws("/ws", shouldUpgrade: endpoint.shouldUpgrade, onUpgrade: endpoint.session)
+        webSocketRouter.ws("\(APIPath.base)/ws", shouldUpgrade: endpoint.shouldUpgrade, onUpgrade: endpoint.session)
+        if configuration.diagnosticEcho {
+            webSocketRouter.ws("/ws/echo", shouldUpgrade: endpoint.shouldUpgrade, onUpgrade: endpoint.echo)
+        }
+        var extensions: [WebSocketExtensionFactory] = []
+        if limits.compression {
+            extensions.append(MeteredDeflateBuilder.factory(maxDecompressedSize: limits.maxDecompressedSize, metrics: metrics))
+        }
+        let webSocketConfiguration = WebSocketServerConfiguration(
+            maxFrameSize: limits.maxFrameSize,
+            extensions: extensions,
+            autoPing: .enabled(timePeriod: limits.pingInterval),
+            validateUTF8: true
+        )
+        return Application(
+            router: HTTPRoutes(gateway: self).router(),
+            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter, configuration: .init(ws: webSocketConfiguration)),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "KubeGale-Realtime"
+            ),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+}

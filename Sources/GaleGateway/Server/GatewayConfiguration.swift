@@ -1,0 +1,46 @@
+public import Foundation
+
+/// Everything a gateway needs to start. Every field has a default suitable for a laptop.
+public struct GatewayConfiguration: Sendable {
+    /// Address to listen on.
+    public var host: String
+    /// Port to listen on; 0 picks a free one (reported through `onListening`).
+    public var port: Int
+    /// Directory for the SQLite registry and generated secrets.
+    public var dataDirectory: URL
+    /// HS256 secret for JWTs; `nil` reads or creates `jwt-secret` in the data directory.
+    public var jwtSecret: String?
+    /// PEM public key: tokens signed RS256 by its private key are accepted too.
+    public var jwtPublicKeyPEM: String?
+    /// Base64 AES-256 key sealing kubeconfigs; `nil` reads or creates `seal.key` in the data directory.
+    public var sealKey: String?
+    /// WebSocket limits and timing.
+    public var webSocket: WebSocketLimits
+    /// Largest HTTP request body accepted.
+    public var maxBodySize: Int
+    /// Adds `/ws/echo`, an authenticated echo over the `/ws` transport configuration, for
+    /// conformance suites. Off unless asked for.
+    public var diagnosticEcho: Bool
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        dataDirectory: URL = URL(fileURLWithPath: "data"),
+        jwtSecret: String? = nil,
+        jwtPublicKeyPEM: String? = nil,
+        sealKey: String? = nil,
+        webSocket: WebSocketLimits = .init(),
+        maxBodySize: Int = 4 << 20,
+        diagnosticEcho: Bool = false
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.jwtSecret = jwtSecret
+        self.jwtPublicKeyPEM = jwtPublicKeyPEM
+        self.sealKey = sealKey
+        self.webSocket = webSocket
+        self.maxBodySize = maxBodySize
+        self.diagnosticEcho = diagnosticEcho
+    }
+}

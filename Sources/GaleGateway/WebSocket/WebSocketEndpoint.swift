@@ -1,0 +1,78 @@
+import GaleProtocol
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+import WSCore
+
+/// The `/ws` endpoint: upgrade negotiation, authentication of the socket, and hand-over to a
+/// ``GatewaySession``. The diagnostic echo endpoint shares all of it except the session.
+struct WebSocketEndpoint: Sendable {
+    let authority: TokenAuthority
+    let dispatcher: OperationDispatcher
+    let sessions: SessionRegistry
+    let limits: WebSocketLimits
+    let metrics: GatewayMetrics
+
+    typealias Context = WebSocketRouterContext<BasicWebSocketRequestContext>
+
+    /// Accepts every upgrade (authentication failures are reported on the socket, where a
+    /// browser can read them) and echoes the `kubegale.v1` subprotocol when it is offered.
+    @Sendable func shouldUpgrade(_ request: Request, _ context: BasicWebSocketRequestContext) -> RouterShouldUpgrade {
+        var headers = HTTPFields()
+        if BearerToken.subprotocols(request.headers).contains(ProtocolVersion.current) {
+            headers[.secWebSocketProtocol] = ProtocolVersion.current
+        }
+        return .upgrade(headers)
+    }
+
+    /// The gateway protocol.
+    @Sendable func session(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: Context) async throws {
+        guard let principal = await authenticate(context.request, outbound) else { return }
+        let session = GatewaySession(
+            principal: principal,
+            compression: offersDeflate(context.request),
+            dispatcher: dispatcher,
+            limits: limits,
+            metrics: metrics,
+            logger: context.logger
+        )
+        sessions.register(session)
+        defer { sessions.unregister(session) }
+        context.logger.info("session opened", metadata: ["session": "\(session.id)", "subject": "\(principal.subject)"])
+        try await session.run(inbound: inbound, outbound: outbound)
+        context.logger.info("session closed", metadata: ["session": "\(session.id)"])
+    }
+
+    /// Diagnostic echo over the same transport configuration (Autobahn|Testsuite runs on it).
+    @Sendable func echo(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: Context) async throws {
+        guard await authenticate(context.request, outbound) != nil else { return }
+        for try await message in inbound.messages(maxSize: limits.maxMessageSize) {
+            switch message {
+            case .text(let text): try await outbound.write(.text(text))
+            case .binary(let buffer): try await outbound.write(.binary(buffer))
+            }
+        }
+    }
+
+    /// The principal of the socket's token; or, after telling the client why, `nil` with the
+    /// socket closed (4001 for bad credentials, 4002 for an expired token).
+    private func authenticate(_ request: Request, _ outbound: WebSocketOutboundWriter) async -> Principal? {
+        let token = BearerToken.find(headers: request.headers, query: APIPath.query(request.uri))
+        do throws(APIError) {
+            return try await authority.authenticate(token)
+        } catch {
+            let closeCode = error.code == .tokenExpired ? CloseCode.tokenExpired : CloseCode.unauthenticated
+            let frame = ServerFrame.error(id: nil, channel: nil, code: error.code, msg: error.message)
+            try? await outbound.write(.text(frame.text))
+            try? await outbound.close(WebSocketErrorCode(codeNumber: Int(closeCode)), reason: error.message)
+            return nil
+        }
+    }
+
+    private func offersDeflate(_ request: Request) -> Bool {
+        limits.compression
+            && request.headers[values: .secWebSocketExtensions].contains { $0.contains("permessage-deflate") }
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import GaleGateway
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `kubegale serve`: runs the gateway. Every option can also come from `KUBEGALE_<NAME>`.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the gateway.")
+
+    @Option(help: "Address to listen on. [env: KUBEGALE_HOST]")
+    var host: String?
+
+    @Option(help: "Port to listen on; 0 picks a free one. [env: KUBEGALE_PORT]")
+    var port: Int?
+
+    @Option(help: "Directory for the registry and generated secrets. [env: KUBEGALE_DATA_DIR]")
+    var dataDir: String?
+
+    @Option(help: "HS256 secret for JWTs (default: DATA_DIR/jwt-secret, generated). [env: KUBEGALE_JWT_SECRET]")
+    var jwtSecret: String?
+
+    @Option(help: "PEM file of an RS256 public key whose tokens are accepted. [env: KUBEGALE_JWT_PUBLIC_KEY_FILE]")
+    var jwtPublicKeyFile: String?
+
+    @Option(help: "Largest WebSocket frame payload, bytes. [env: KUBEGALE_MAX_FRAME_SIZE]")
+    var maxFrameSize: Int?
+
+    @Option(help: "Largest WebSocket message after decompression, bytes. [env: KUBEGALE_MAX_MESSAGE_SIZE]")
+    var maxMessageSize: Int?
+
+    @Option(help: "Largest payload one compressed frame may inflate to, bytes. [env: KUBEGALE_MAX_DECOMPRESSED_SIZE]")
+    var maxDecompressedSize: Int?
+
+    @Option(help: "Seconds between WebSocket pings. [env: KUBEGALE_PING_INTERVAL]")
+    var pingInterval: Int?
+
+    @Flag(help: "Do not offer permessage-deflate. [env: KUBEGALE_NO_COMPRESSION=1]")
+    var noCompression = false
+
+    @Flag(help: "Serve /ws/echo, an authenticated echo for conformance suites. [env: KUBEGALE_DIAGNOSTIC_ECHO=1]")
+    var diagnosticEcho = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: KUBEGALE_LOG_LEVEL]")
+    var logLevel: String?
+
+    func run() async throws {
+        let environment = Environment()
+        var configuration = GatewayConfiguration()
+        configuration.host = host ?? environment["HOST"] ?? configuration.host
+        configuration.port = try port ?? environment.int("PORT") ?? configuration.port
+        configuration.dataDirectory = URL(fileURLWithPath: dataDir ?? environment["DATA_DIR"] ?? "data")
+        configuration.jwtSecret = jwtSecret ?? environment["JWT_SECRET"]
+        if let path = jwtPublicKeyFile ?? environment["JWT_PUBLIC_KEY_FILE"] {
+            configuration.jwtPublicKeyPEM = try String(contentsOfFile: path, encoding: .utf8)
+        }
+        configuration.sealKey = environment["SEAL_KEY"]
+        var limits = configuration.webSocket
+        limits.maxFrameSize = try maxFrameSize ?? environment.int("MAX_FRAME_SIZE") ?? limits.maxFrameSize
+        limits.maxMessageSize = try maxMessageSize ?? environment.int("MAX_MESSAGE_SIZE") ?? limits.maxMessageSize
+        limits.maxDecompressedSize =
+            try maxDecompressedSize ?? environment.int("MAX_DECOMPRESSED_SIZE") ?? limits.maxMessageSize
+        if let seconds = try pingInterval ?? environment.int("PING_INTERVAL") {
+            limits.pingInterval = .seconds(seconds)
+        }
+        limits.compression = !(noCompression || environment.flag("NO_COMPRESSION"))
+        configuration.webSocket = limits
+        configuration.diagnosticEcho = diagnosticEcho || environment.flag("DIAGNOSTIC_ECHO")
+
+        let level = logLevel ?? environment["LOG_LEVEL"] ?? "info"
+        guard let logLevel = Logger.Level(rawValue: level) else {
+            throw ValidationError("unknown log level \"\(level)\"")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        let logger = Logger(label: "kubegale")
+        let gateway = try await Gateway(configuration: configuration, logger: logger)
+        let announce = Announcement(gateway: gateway)
+        let group = ServiceGroup(
+            services: [ListeningGateway(gateway: gateway, onListening: announce.print)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        try await group.run()
+    }
+}
+
+/// Runs the gateway as a service, reporting its port once it listens.
+private struct ListeningGateway: Service {
+    let gateway: Gateway
+    let onListening: @Sendable (Int) async -> Void
+
+    func run() async throws {
+        try await gateway.run(onListening: onListening)
+    }
+}
+
+/// What `serve` prints once it listens: where to connect and, when the secret was generated
+/// in the data directory, a ready admin token so a newcomer can connect at once.
+private struct Announcement: Sendable {
+    let gateway: Gateway
+
+    @Sendable func print(port: Int) async {
+        let host = gateway.configuration.host
+        var lines = [
+            "KubeGale Realtime listening on http://\(host):\(port)",
+            "  HTTP API:  http://\(host):\(port)/api/v1/kubernetes",
+            "  WebSocket: ws://\(host):\(port)/ws  (subprotocols: kubegale.v1, bearer.<token>)",
+        ]
+        if gateway.secretFromDataDirectory,
+            let token = try? await gateway.tokens.issue(subject: "admin", role: .admin, clusters: .all, ttl: .seconds(12 * 3600))
+        {
+            lines.append("  Admin token (12h): \(token)")
+        }
+        // Unbuffered, so scripts waiting for the "listening" line see it at once.
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}

@@ -1,0 +1,145 @@
+import AsyncHTTPClient
+import Foundation
+import GaleGateway
+import GaleJSON
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Synchronization
+
+/// A real gateway on 127.0.0.1 with an ephemeral port and a temporary data directory, for one test.
+struct TestGateway {
+    static let secret = "test-secret-that-is-long-enough-for-hs256"
+
+    let gateway: Gateway
+    let port: Int
+    let logs: LogCapture
+
+    var httpBase: String { "http://127.0.0.1:\(port)/api/v1/kubernetes" }
+    var webSocketURL: String { "ws://127.0.0.1:\(port)/ws" }
+
+    /// Runs `body` against a fresh gateway, then shuts it down and removes its data.
+    static func with<T: Sendable>(
+        limits: WebSocketLimits = .init(),
+        _ body: (TestGateway) async throws -> T
+    ) async throws -> T {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kubegale-test-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let logs = LogCapture()
+        var logger = Logger(label: "test-gateway") { _ in logs.handler() }
+        logger.logLevel = .debug
+        let configuration = GatewayConfiguration(
+            port: 0,
+            dataDirectory: directory,
+            jwtSecret: secret,
+            webSocket: limits
+        )
+        let gateway = try await Gateway(configuration: configuration, logger: logger)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let group = ServiceGroup(
+            configuration: .init(services: [ListeningService(gateway: gateway, ports: continuation)], logger: logger)
+        )
+        let server = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw TestFailure("gateway did not start") }
+        let result: T
+        do {
+            result = try await body(TestGateway(gateway: gateway, port: port, logs: logs, group: group))
+        } catch {
+            await group.triggerGracefulShutdown()
+            _ = await server.result
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        _ = await server.result
+        return result
+    }
+
+    let group: ServiceGroup
+
+    /// Starts the gateway's graceful shutdown (what SIGTERM does).
+    func shutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+
+    private struct ListeningService: Service {
+        let gateway: Gateway
+        let ports: AsyncStream<Int>.Continuation
+
+        func run() async throws {
+            try await gateway.run { port in ports.yield(port) }
+        }
+    }
+
+    func token(
+        _ role: Role = .admin,
+        clusters: Principal.ClusterScope = .all,
+        ttl: Duration = .seconds(600),
+        now: Date = Date()
+    ) async throws -> String {
+        try await gateway.tokens.issue(subject: "tester-\(role)", role: role, clusters: clusters, ttl: ttl, now: now)
+    }
+
+    /// One HTTP call; returns the status and the parsed envelope.
+    func http(
+        _ method: HTTPMethod,
+        _ path: String,
+        token: String?,
+        body: JSONValue? = nil
+    ) async throws -> (status: Int, envelope: JSONValue) {
+        var request = HTTPClientRequest(url: httpBase + path)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body.jsonString))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 16 << 20)
+        return (Int(response.status.code), try JSONParser.parse(bytes.readableBytesView))
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Collects every log line a gateway writes, so tests can assert on what is never logged.
+final class LogCapture: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    var text: String { lines.withLock { $0.joined(separator: "\n") } }
+
+    func handler() -> some LogHandler { CapturingHandler(capture: self) }
+
+    fileprivate func append(_ line: String) { lines.withLock { $0.append(line) } }
+
+    private struct CapturingHandler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+            capture.append("\(event.level) \(event.message) \(merged)")
+        }
+    }
+}
+
+/// Plain GETs outside the API (probes, metrics).
+enum Probe {
+    static func get(_ port: Int, _ path: String, token: String?) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 16 << 20)
+        return (Int(response.status.code), String(buffer: bytes))
+    }
+}
