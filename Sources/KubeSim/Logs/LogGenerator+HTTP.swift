@@ -1,0 +1,123 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+extension LogGenerator {
+    struct Options {
+        var follow = false
+        var tailLines: Int?
+        var since: Date?
+        var timestamps = false
+        var limitBytes: Int?
+    }
+
+    /// Which container of a pod the request is about, and the window of its logs.
+    func window(pod: JSONValue, query: QueryParameters) throws -> Window {
+        let name = pod[path: ["metadata", "name"]]?.stringValue ?? ""
+        let containers = pod[path: ["spec", "containers"]]?.arrayValue ?? []
+        let names = containers.compactMap { $0["name"]?.stringValue }
+        let containerName: String
+        if let requested = query["container"], !requested.isEmpty {
+            guard names.contains(requested) else {
+                throw KubeStatusError.badRequest("container \(requested) is not valid for pod \(name)")
+            }
+            containerName = requested
+        } else if names.count == 1 {
+            containerName = names[0]
+        } else {
+            throw KubeStatusError.badRequest(
+                "a container name must be specified for pod \(name), choose one of: [\(names.joined(separator: " "))]")
+        }
+        let image = containers.first { $0["name"]?.stringValue == containerName }?["image"]?.stringValue ?? ""
+        let status = (pod[path: ["status", "containerStatuses"]]?.arrayValue ?? []).first {
+            $0["name"]?.stringValue == containerName
+        }
+        let seed = Self.seed("\(pod[path: ["metadata", "namespace"]]?.stringValue ?? "")/\(name)/\(containerName)")
+        if query.bool("previous") && query["previous"] != nil {
+            guard let terminated = status?[path: ["lastState", "terminated"]],
+                let started = terminated["startedAt"]?.stringValue.flatMap(KubeTime.parse),
+                let finished = terminated["finishedAt"]?.stringValue.flatMap(KubeTime.parse)
+            else {
+                throw KubeStatusError.badRequest("previous terminated container \"\(containerName)\" in pod \"\(name)\" not found")
+            }
+            return Window(start: started, end: finished, seed: seed &+ 7_919, image: image)
+        }
+        if let running = status?[path: ["state", "running", "startedAt"]]?.stringValue.flatMap(KubeTime.parse) {
+            return Window(start: running, end: nil, seed: seed, image: image)
+        }
+        if let terminated = status?[path: ["state", "terminated"]],
+            let started = terminated["startedAt"]?.stringValue.flatMap(KubeTime.parse)
+        {
+            return Window(
+                start: started, end: terminated["finishedAt"]?.stringValue.flatMap(KubeTime.parse) ?? started, seed: seed, image: image)
+        }
+        let reason = status?[path: ["state", "waiting", "reason"]]?.stringValue ?? "ContainerCreating"
+        throw KubeStatusError.badRequest("container \"\(containerName)\" in pod \"\(name)\" is waiting to start: \(reason)")
+    }
+
+    func respond(
+        namespace: String, name: String, query: QueryParameters, context: SimRequestContext, streams: LiveStreams, store: ObjectStore
+    ) throws
+        -> Response
+    {
+        let pod = try store.get(ResourceCatalog.pods, namespace: namespace, name: name)
+        let window = try window(pod: pod, query: query)
+        var options = Options()
+        options.follow = query.bool("follow") && query["follow"] != nil
+        options.tailLines = query.int("tailLines")
+        options.timestamps = query.bool("timestamps") && query["timestamps"] != nil
+        options.limitBytes = query.int("limitBytes")
+        if let sinceTime = query["sinceTime"] {
+            guard let date = KubeTime.parse(sinceTime) else { throw KubeStatusError.badRequest("invalid sinceTime \(sinceTime)") }
+            options.since = date
+        } else if let seconds = query.int("sinceSeconds") {
+            options.since = Date().addingTimeInterval(-Double(seconds))
+        }
+        let uid = pod[path: ["metadata", "uid"]]?.stringValue
+        var lines = available(window, now: Date())
+        if let since = options.since {
+            let first = Int((since.timeIntervalSince(window.start) * linesPerSecond).rounded(.up))
+            lines = max(lines.lowerBound, min(first, lines.upperBound))..<lines.upperBound
+        }
+        if let tail = options.tailLines, tail >= 0 { lines = max(lines.lowerBound, lines.upperBound - tail)..<lines.upperBound }
+        let initial = lines
+        let settings = options
+        let generator = self
+        let follow = options.follow && window.end == nil
+        let cancelled = Locked(false)
+        let streamID = follow ? streams.register { cancelled.withLock { $0 = true } } : 0
+        if follow { context.channel.closeFuture.whenComplete { _ in cancelled.withLock { $0 = true } } }
+        let body = ResponseBody { writer in
+            defer { if follow { streams.unregister(streamID) } }
+            var budget = settings.limitBytes ?? Int.max
+            func render(_ range: Range<Int>) -> ByteBuffer? {
+                guard budget > 0, !range.isEmpty else { return nil }
+                var text = ""
+                for index in range {
+                    if settings.timestamps { text += KubeTime.formatNano(generator.time(of: index, in: window)) + " " }
+                    text += generator.line(index, in: window) + "\n"
+                }
+                var bytes = Array(text.utf8)
+                if bytes.count > budget { bytes = Array(bytes.prefix(budget)) }
+                budget -= bytes.count
+                return ByteBuffer(bytes: bytes)
+            }
+            if let buffer = render(initial) { try await writer.write(buffer) }
+            var next = initial.upperBound
+            while follow, budget > 0, !cancelled.withLock({ $0 }) {
+                let due = generator.time(of: next, in: window).timeIntervalSinceNow
+                try await Task.sleep(for: .milliseconds(max(20, min(500, Int(due * 1000)))))
+                guard let current = store.find(ResourceCatalog.pods, namespace: namespace, name: name),
+                    current[path: ["metadata", "uid"]]?.stringValue == uid
+                else { break }
+                let upper = generator.available(window, now: Date()).upperBound
+                if upper > next, let buffer = render(next..<upper) {
+                    try await writer.write(buffer)
+                    next = upper
+                }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/plain"], body: body)
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Serves the Kubernetes REST API from the simulated cluster.
+struct APIHandler: Sendable {
+    let api: ClusterAPI
+    let token: String
+    let faults: FaultInjector
+    let logs: LogGenerator
+    let metrics: MetricsProvider
+    let streams: LiveStreams
+    let configuration: KubeSimServer.Configuration
+    let serverAddress: @Sendable () -> String
+
+    var store: ObjectStore { api.store }
+
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        var buffer = ByteBuffer(string: value.serialized())
+        buffer.writeString("\n")
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+    }
+
+    static func failure(_ error: KubeStatusError) -> Response {
+        json(error.status, status: HTTPResponse.Status(code: error.code))
+    }
+
+    /// Whether the request carries the expected bearer token.
+    func isAuthorized(_ headers: HTTPFields) -> Bool {
+        guard let value = headers[.authorization] else { return false }
+        return value == "Bearer \(token)"
+    }
+
+    /// Entry point for every route.
+    func handle(_ request: Request, context: SimRequestContext) async -> Response {
+        if let delay = faults.latency, delay > .zero { try? await Task.sleep(for: delay) }
+        guard isAuthorized(request.headers) else { return Self.failure(.unauthorized) }
+        if let failure = faults.takeFailure() { return Self.failure(failure) }
+        do {
+            return try await route(request, context: context)
+        } catch let error as KubeStatusError {
+            return Self.failure(error)
+        } catch {
+            return Self.failure(.internalError("\(error)"))
+        }
+    }
+
+    private func route(_ request: Request, context: SimRequestContext) async throws -> Response {
+        let path = request.uri.path
+        switch path {
+        case "/version", "/version/": return Self.json(Discovery.version(configuration.gitVersion))
+        case "/healthz", "/readyz", "/livez":
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok")))
+        default: break
+        }
+        if path.hasPrefix("/_kubesim/") { return try await faults.handleHTTP(request, store: store) }
+        guard let parsed = APIPath(path) else {
+            throw KubeStatusError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        let query = QueryParameters(request.uri.query)
+        switch parsed.target {
+        case .coreVersions: return Self.json(Discovery.coreVersions(serverAddress: serverAddress()))
+        case .groupList: return Self.json(Discovery.groupList())
+        case .group(let name): return Self.json(Discovery.group(name))
+        case .resourceList(let group, let version): return Self.json(Discovery.resourceList(group: group, version: version))
+        case .resource(let type, let namespace, let name, let subresource):
+            if type.namespaced == false, namespace != nil {
+                throw KubeStatusError.notFound(type, name ?? "")
+            }
+            let target = ResourceTarget(type: type, namespace: namespace, name: name, subresource: subresource)
+            return try await handleResource(request, context: context, target: target, query: query)
+        }
+    }
+
+    struct ResourceTarget {
+        let type: ResourceType
+        let namespace: String?
+        let name: String?
+        let subresource: String?
+    }
+
+    private func handleResource(_ request: Request, context: SimRequestContext, target: ResourceTarget, query: QueryParameters)
+        async throws -> Response
+    {
+        let dryRun = query.all("dryRun").contains("All")
+        let type = target.type
+        if type.readOnly { return try metrics.respond(type, namespace: target.namespace, name: target.name, query: query, method: request.method) }
+        guard let name = target.name else {
+            switch request.method {
+            case .get:
+                if query.bool("watch") && query["watch"] != nil {
+                    return try watch(target, query: query, context: context)
+                }
+                return try list(target, query: query)
+            case .post:
+                let body = try await readBody(request, context: context)
+                let created = try api.create(type, namespace: target.namespace, object: body, dryRun: dryRun)
+                return Self.json(created, status: .created)
+            case .delete:
+                return try deleteCollection(target, query: query, dryRun: dryRun)
+            default:
+                throw KubeStatusError.methodNotAllowed()
+            }
+        }
+        switch target.subresource {
+        case nil, "status":
+            return try await handleObject(request, context: context, target: target, name: name, query: query, dryRun: dryRun)
+        case "scale":
+            guard let namespace = target.namespace else { throw KubeStatusError.notFound(type, name) }
+            switch request.method {
+            case .get: return Self.json(try api.scale(type, namespace: namespace, name: name))
+            case .put:
+                let body = try await readBody(request, context: context)
+                return Self.json(try api.updateScale(type, namespace: namespace, name: name, scale: body, dryRun: dryRun))
+            case .patch:
+                let (format, body) = try await readPatch(request, context: context)
+                return Self.json(try api.updateScale(type, namespace: namespace, name: name, patch: (format, body), dryRun: dryRun))
+            default: throw KubeStatusError.methodNotAllowed()
+            }
+        case "eviction" where type == ResourceCatalog.pods && request.method == .post:
+            _ = try await readBody(request, context: context)
+            let status = try api.evict(namespace: target.namespace ?? "default", name: name, dryRun: dryRun)
+            return Self.json(status, status: .created)
+        case "log" where type == ResourceCatalog.pods && request.method == .get:
+            return try logs.respond(namespace: target.namespace ?? "default", name: name, query: query, context: context, streams: streams, store: store)
+        case "exec", "attach":
+            _ = try store.get(type, namespace: target.namespace, name: name)
+            throw KubeStatusError(code: 400, reason: "BadRequest", message: "Upgrade request required")
+        case "finalize" where type == ResourceCatalog.namespaces && request.method == .put:
+            let body = try await readBody(request, context: context)
+            let updated = try store.modify(type, namespace: nil, name: name, dryRun: dryRun) { namespace in
+                namespace[path: ["spec", "finalizers"]] = body[path: ["spec", "finalizers"]] ?? .array([])
+            }
+            return Self.json(updated)
+        default:
+            throw KubeStatusError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+    }
+
+    private func handleObject(
+        _ request: Request, context: SimRequestContext, target: ResourceTarget, name: String, query: QueryParameters, dryRun: Bool
+    ) async throws -> Response {
+        let type = target.type
+        let statusOnly = target.subresource == "status"
+        switch request.method {
+        case .get:
+            return Self.json(try store.get(type, namespace: target.namespace, name: name))
+        case .put:
+            let body = try await readBody(request, context: context)
+            return Self.json(
+                try api.replace(type, namespace: target.namespace, name: name, object: body, statusOnly: statusOnly, dryRun: dryRun))
+        case .patch:
+            let (format, body) = try await readPatch(request, context: context)
+            if format == .apply, store.find(type, namespace: target.namespace, name: name) == nil {
+                return Self.json(try api.create(type, namespace: target.namespace, object: body, dryRun: dryRun), status: .created)
+            }
+            return Self.json(
+                try api.patch(
+                    type, namespace: target.namespace, name: name, format: format, patch: body, statusOnly: statusOnly, dryRun: dryRun))
+        case .delete:
+            let body = (try? await readBody(request, context: context)) ?? .emptyObject
+            let policyText = query["propagationPolicy"] ?? body["propagationPolicy"]?.stringValue
+            var propagation = policyText.flatMap(ClusterAPI.Propagation.init(rawValue:))
+            if propagation == nil, body["orphanDependents"]?.boolValue == true || query["orphanDependents"] == "true" {
+                propagation = .orphan
+            }
+            let bodyDryRun = (body["dryRun"]?.arrayValue ?? []).contains("All")
+            let deleted = try api.delete(
+                type, namespace: target.namespace, name: name, propagation: propagation,
+                expectedUID: body[path: ["preconditions", "uid"]]?.stringValue, dryRun: dryRun || bodyDryRun)
+            return Self.json(deleted)
+        default:
+            throw KubeStatusError.methodNotAllowed()
+        }
+    }
+
+    func readBody(_ request: Request, context: SimRequestContext) async throws -> JSONValue {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let bytes = buffer.readableBytesView
+        if bytes.isEmpty { return .emptyObject }
+        do {
+            return try JSONValue.parse(bytes)
+        } catch {
+            if let yaml = try? YAMLBridge.parse(String(decoding: bytes, as: UTF8.self)) { return yaml }
+            throw KubeStatusError.badRequest("the object provided is unrecognized: \(error)")
+        }
+    }
+
+    func readPatch(_ request: Request, context: SimRequestContext) async throws -> (PatchFormat, JSONValue) {
+        let contentType = request.headers[.contentType] ?? ""
+        guard let format = PatchFormat(contentType: contentType) else { throw KubeStatusError.unsupportedMediaType(contentType) }
+        return (format, try await readBody(request, context: context))
+    }
+}
