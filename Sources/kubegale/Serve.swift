@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GaleGateway
+import KubeSim
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -42,6 +43,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Serve /ws/echo, an authenticated echo for conformance suites. [env: KUBEGALE_DIAGNOSTIC_ECHO=1]")
     var diagnosticEcho = false
 
+    @Flag(help: "Do not start the KubeSim demo cluster. [env: KUBEGALE_NO_DEMO=1]")
+    var noDemo = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: KUBEGALE_LOG_LEVEL]")
     var logLevel: String?
 
@@ -79,13 +83,36 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "kubegale")
         let gateway = try await Gateway(configuration: configuration, logger: logger)
+        var services: [any Service] = []
+        if !(noDemo || environment.flag("NO_DEMO")) {
+            // The demo cluster is registered through its kubeconfig, exactly like a real one.
+            let simulator = KubeSimServer(logger: Logger(label: "kubesim"))
+            try await simulator.start()
+            if try await gateway.attachDemoCluster(kubeconfig: try simulator.kubeconfig()) != nil {
+                logger.info("demo cluster attached", metadata: ["url": "\(simulator.url ?? "")"])
+                services.append(DemoCluster(simulator: simulator))
+            } else {
+                await simulator.stop()
+            }
+        }
         let announce = Announcement(gateway: gateway)
+        services.insert(ListeningGateway(gateway: gateway, onListening: announce.print), at: 0)
         let group = ServiceGroup(
-            services: [ListeningGateway(gateway: gateway, onListening: announce.print)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
         try await group.run()
+    }
+}
+
+/// Keeps the demo simulator running until graceful shutdown, then stops it.
+private struct DemoCluster: Service {
+    let simulator: KubeSimServer
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await simulator.stop()
     }
 }
 

@@ -20,14 +20,21 @@ public struct ClusterRegistry: Sendable {
         self.sealer = sealer
     }
 
-    /// The operations of the registry.
-    public var operations: [Operation] {
+    /// The operations of the registry; registering or changing a cluster probes it through
+    /// `connections`, deleting one closes its connection.
+    func operations(connections: ClusterConnections) -> [Operation] {
         [
             Operation(.get, "/clusters", role: .viewer, action: "list clusters", handler: list),
             Operation(.get, "/clusters/{id}", role: .viewer, action: "read clusters", handler: detail),
-            Operation(.post, "/clusters", role: .admin, action: "register clusters", handler: create),
-            Operation(.put, "/clusters/{id}", role: .admin, action: "update clusters", handler: update),
-            Operation(.delete, "/clusters/{id}", role: .admin, action: "delete clusters", handler: delete),
+            Operation(.post, "/clusters", role: .admin, action: "register clusters") { input in
+                try await create(input, connections: connections)
+            },
+            Operation(.put, "/clusters/{id}", role: .admin, action: "update clusters") { input in
+                try await update(input, connections: connections)
+            },
+            Operation(.delete, "/clusters/{id}", role: .admin, action: "delete clusters") { input in
+                try await delete(input, connections: connections)
+            },
         ]
     }
 
@@ -69,25 +76,54 @@ public struct ClusterRegistry: Sendable {
         try await record(try input.string("id"), for: input.principal).json
     }
 
-    @Sendable func create(_ input: OperationInput) async throws -> JSONValue {
-        let name = try validName(try input.string("name"))
-        let kubeconfig = try validKubeconfig(try input.string("kubeconfig"))
+    func create(_ input: OperationInput, connections: ClusterConnections) async throws -> JSONValue {
+        let record = try await register(
+            name: try input.string("name"),
+            description: try input.optionalString("description") ?? "",
+            kubeconfig: try input.string("kubeconfig"),
+            connections: connections
+        )
+        input.logger.info("cluster registered", metadata: ["cluster.id": "\(record.id)", "cluster.name": "\(record.name)"])
+        return record.json
+    }
+
+    /// Validates, seals, stores and probes a new cluster: the one path for every registration.
+    func register(
+        name: String,
+        description: String,
+        kubeconfig: String,
+        connections: ClusterConnections
+    ) async throws -> ClusterRecord {
+        let name = try validName(name)
+        let kubeconfig = try validKubeconfig(kubeconfig)
         do {
             let record = try await store.insert(
                 name: name,
-                description: try input.optionalString("description") ?? "",
+                description: description,
                 sealedKubeconfig: try sealer.seal(kubeconfig)
             )
-            input.logger.info("cluster registered", metadata: ["cluster.id": "\(record.id)", "cluster.name": "\(name)"])
-            return record.json
+            return try await probed(record, connections: connections)
         } catch let error as ClusterStoreError {
             throw APIError.invalidArgument(error.description)
         }
     }
 
-    @Sendable func update(_ input: OperationInput) async throws -> JSONValue {
+    /// Replaces the kubeconfig of a cluster and probes it again.
+    func replaceKubeconfig(
+        of id: Int64,
+        with kubeconfig: String,
+        connections: ClusterConnections
+    ) async throws -> ClusterRecord? {
+        let sealed = try sealer.seal(try validKubeconfig(kubeconfig))
+        guard let updated = try await store.update(id: id, changes: ClusterChanges(sealedKubeconfig: sealed)) else {
+            return nil
+        }
+        return try await probed(updated, connections: connections)
+    }
+
+    func update(_ input: OperationInput, connections: ClusterConnections) async throws -> JSONValue {
         let id = try input.string("id")
-        _ = try await record(id, for: input.principal)
+        let existing = try await record(id, for: input.principal)
         var changes = ClusterChanges()
         changes.name = try input.optionalString("name").map { name throws(APIError) in try validName(name) }
         changes.description = try input.optionalString("description")
@@ -98,22 +134,30 @@ public struct ClusterRegistry: Sendable {
             throw APIError.invalidArgument("nothing to update: give name, description or kubeconfig")
         }
         do {
-            guard let updated = try await store.update(id: Int64(id)!, changes: changes) else {
+            guard let updated = try await store.update(id: existing.id, changes: changes) else {
                 throw APIError.clusterNotFound(id)
             }
             input.logger.info("cluster updated", metadata: ["cluster.id": "\(id)"])
-            return updated.json
+            guard changes.sealedKubeconfig != nil else { return updated.json }
+            return try await probed(updated, connections: connections).json
         } catch let error as ClusterStoreError {
             throw APIError.invalidArgument(error.description)
         }
     }
 
-    @Sendable func delete(_ input: OperationInput) async throws -> JSONValue {
+    func delete(_ input: OperationInput, connections: ClusterConnections) async throws -> JSONValue {
         let id = try input.string("id")
         let existing = try await record(id, for: input.principal)
         guard try await store.delete(id: existing.id) else { throw APIError.clusterNotFound(id) }
+        await connections.remove(existing.id)
         input.logger.info("cluster deleted", metadata: ["cluster.id": "\(id)"])
         return .object(["id": .int(existing.id)])
+    }
+
+    /// The record after probing the cluster it names, with `status` and `version` filled.
+    private func probed(_ record: ClusterRecord, connections: ClusterConnections) async throws -> ClusterRecord {
+        await connections.probe(record)
+        return try await store.get(id: record.id) ?? record
     }
 
     private func validName(_ raw: String) throws(APIError) -> String {

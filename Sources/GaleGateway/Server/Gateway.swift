@@ -17,6 +17,7 @@ public final class Gateway: Service {
     public let registry: ClusterRegistry
     public let metrics: GatewayMetrics
     let sessions: SessionRegistry
+    let connections: ClusterConnections
     let dispatcher: OperationDispatcher
     private let logger: Logger
 
@@ -48,9 +49,31 @@ public final class Gateway: Service {
 
         metrics = GatewayMetrics()
         sessions = SessionRegistry(metrics: metrics)
+        connections = ClusterConnections(registry: registry, logger: logger)
         var table = OperationTable()
-        table.add(contentsOf: registry.operations)
+        table.add(contentsOf: registry.operations(connections: connections))
         dispatcher = OperationDispatcher(table: table, metrics: metrics)
+    }
+
+    /// Registers the demo cluster through `kubeconfig` — the same path as any cluster — when the
+    /// registry is empty, or points the demo cluster registered by an earlier start at it.
+    /// Returns the demo cluster, or `nil` when the registry holds other clusters only.
+    public func attachDemoCluster(kubeconfig: String) async throws -> ClusterRecord? {
+        let marker = configuration.dataDirectory.appendingPathComponent("demo-cluster-id")
+        if let text = try? String(contentsOf: marker, encoding: .utf8), let id = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+            let record = try await registry.replaceKubeconfig(of: id, with: kubeconfig, connections: connections)
+        {
+            return record
+        }
+        guard try await registry.store.list(keyword: nil, ids: nil, offset: 0, limit: 1).total == 0 else { return nil }
+        let record = try await registry.register(
+            name: "demo",
+            description: "KubeSim demo cluster, started by kubegale serve",
+            kubeconfig: kubeconfig,
+            connections: connections
+        )
+        try String(record.id).write(to: marker, atomically: true, encoding: .utf8)
+        return record
     }
 
     /// The secret in `DATA/jwt-secret`, generated on first start.
@@ -67,8 +90,15 @@ public final class Gateway: Service {
         let application = buildApplication(onListening: onListening)
         // Sessions come after the server: service groups stop services in reverse order, so
         // sockets are closed with 1001 before the server stops.
-        let group = ServiceGroup(services: [application, sessions], logger: logger)
-        try await group.run()
+        let prober = ClusterProber(connections: connections, store: registry.store, interval: configuration.probeInterval)
+        let group = ServiceGroup(services: [prober, application, sessions], logger: logger)
+        do {
+            try await group.run()
+        } catch {
+            await connections.shutdown()
+            throw error
+        }
+        await connections.shutdown()
     }
 
     public func run() async throws {

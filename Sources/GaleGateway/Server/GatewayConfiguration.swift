@@ -21,6 +21,8 @@ public struct GatewayConfiguration: Sendable {
     /// Adds `/ws/echo`, an authenticated echo over the `/ws` transport configuration, for
     /// conformance suites. Off unless asked for.
     public var diagnosticEcho: Bool
+    /// How often every registered cluster is probed for reachability.
+    public var probeInterval: Duration
 
     public init(
         host: String = "127.0.0.1",
@@ -31,7 +33,8 @@ public struct GatewayConfiguration: Sendable {
         sealKey: String? = nil,
         webSocket: WebSocketLimits = .init(),
         maxBodySize: Int = 4 << 20,
-        diagnosticEcho: Bool = false
+        diagnosticEcho: Bool = false,
+        probeInterval: Duration = .seconds(10)
     ) {
         self.host = host
         self.port = port
@@ -42,5 +45,6 @@ public struct GatewayConfiguration: Sendable {
         self.webSocket = webSocket
         self.maxBodySize = maxBodySize
         self.diagnosticEcho = diagnosticEcho
+        self.probeInterval = probeInterval
     }
 }

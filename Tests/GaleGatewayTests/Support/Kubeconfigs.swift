@@ -9,7 +9,7 @@ enum Kubeconfigs {
         clusters:
         - name: prod
           cluster:
-            server: https://10.0.0.1:6443
+            server: https://127.0.0.1:1
             insecure-skip-tls-verify: true
         users:
         - name: admin
@@ -29,7 +29,7 @@ enum Kubeconfigs {
         clusters:
         - name: prod
           cluster:
-            server: https://10.0.0.1:6443
+            server: https://127.0.0.1:1
         users:
         - name: admin
           user:

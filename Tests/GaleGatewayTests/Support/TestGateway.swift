@@ -22,6 +22,7 @@ struct TestGateway {
     /// Runs `body` against a fresh gateway, then shuts it down and removes its data.
     static func with<T: Sendable>(
         limits: WebSocketLimits = .init(),
+        probeInterval: Duration = .seconds(10),
         _ body: (TestGateway) async throws -> T
     ) async throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kubegale-test-\(UUID().uuidString)")
@@ -33,7 +34,8 @@ struct TestGateway {
             port: 0,
             dataDirectory: directory,
             jwtSecret: secret,
-            webSocket: limits
+            webSocket: limits,
+            probeInterval: probeInterval
         )
         let gateway = try await Gateway(configuration: configuration, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)

@@ -1,0 +1,28 @@
+import GaleJSON
+import KubeClient
+
+/// How an operation reaches the cluster it names: scope check, registry lookup, cached
+/// connection state, then the call itself with its failure mapped to a seed code.
+struct ClusterAccess: Sendable {
+    let registry: ClusterRegistry
+    let connections: ClusterConnections
+
+    /// Runs `body` with the client of the cluster named by `cluster_id` (or the path's `id`).
+    func call<T: Sendable>(
+        _ input: OperationInput,
+        verb: APIError.KubeVerb = .read,
+        _ body: @Sendable (KubeClient) async throws -> T
+    ) async throws -> T {
+        let id = try input.optionalString("cluster_id") ?? input.string("id")
+        let record = try await registry.record(id, for: input.principal)
+        let client = try await connections.client(for: record)
+        do {
+            return try await body(client)
+        } catch let error as KubeError {
+            if error.isUnreachable {
+                await connections.markUnreachable(record.id, reason: error.message)
+            }
+            throw APIError(error, verb: verb)
+        }
+    }
+}

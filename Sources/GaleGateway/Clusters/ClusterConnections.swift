@@ -1,0 +1,124 @@
+import Foundation
+import GaleProtocol
+import KubeClient
+import Logging
+
+/// One Kubernetes client per registered cluster, with the cluster's cached connection state.
+///
+/// Every cluster operation asks here first: a cluster known to be down is answered with 1006
+/// and the reason at once, instead of every request waiting for its own timeout. A background
+/// prober (``ClusterProber``) keeps the state fresh, so a cluster that comes back is used again
+/// without anyone acting.
+actor ClusterConnections {
+    /// What is known of a cluster's reachability.
+    enum State: String, Sendable {
+        case unknown
+        case active
+        case unreachable
+    }
+
+    private struct Connection {
+        let client: KubeClient
+        /// Which sealed kubeconfig the client was built from; a new one replaces the client.
+        let sealedKubeconfig: Data
+        var state: State = .unknown
+        var version = ""
+        var reason = ""
+    }
+
+    private var connections: [Int64: Connection] = [:]
+    private var closed = false
+    private let registry: ClusterRegistry
+    private let logger: Logger
+
+    init(registry: ClusterRegistry, logger: Logger) {
+        self.registry = registry
+        self.logger = logger
+    }
+
+    /// The client of a cluster that is not known to be down; 1006 with the reason otherwise.
+    func client(for record: ClusterRecord) throws(APIError) -> KubeClient {
+        let connection = try connection(for: record)
+        if connection.state == .unreachable {
+            throw APIError(.clusterUnreachable, "cluster \(record.id) (\(record.name)) is unreachable: \(connection.reason)")
+        }
+        return connection.client
+    }
+
+    /// Asks the cluster for its version and records the outcome, in memory and in the registry.
+    @discardableResult
+    func probe(_ record: ClusterRecord) async -> State {
+        let client: KubeClient
+        do {
+            client = try connection(for: record).client
+        } catch {
+            await setState(record.id, state: .unreachable, version: "", reason: error.message)
+            return .unreachable
+        }
+        do {
+            let version = try await client.version()
+            await setState(record.id, state: .active, version: version["gitVersion"]?.stringValue ?? "", reason: "")
+            return .active
+        } catch {
+            await setState(record.id, state: .unreachable, version: record.version, reason: "\(error)")
+            return .unreachable
+        }
+    }
+
+    /// Notes that a call failed for a connection reason, so the next caller is told at once.
+    func markUnreachable(_ id: Int64, reason: String) async {
+        guard connections[id]?.state != .unreachable else { return }
+        await setState(id, state: .unreachable, version: connections[id]?.version ?? "", reason: reason)
+    }
+
+    /// Forgets a cluster (deleted from the registry) and closes its client.
+    func remove(_ id: Int64) async {
+        guard let connection = connections.removeValue(forKey: id) else { return }
+        try? await connection.client.shutdown()
+    }
+
+    /// Closes every client; later calls get 1006.
+    func shutdown() async {
+        closed = true
+        for id in Array(connections.keys) { await remove(id) }
+    }
+
+    private func connection(for record: ClusterRecord) throws(APIError) -> Connection {
+        guard !closed else { throw APIError(.clusterUnreachable, "the gateway is shutting down") }
+        if let existing = connections[record.id], existing.sealedKubeconfig == record.sealedKubeconfig {
+            return existing
+        }
+        let client: KubeClient
+        do {
+            let kubeconfig = try registry.kubeconfig(of: record)
+            client = try KubeClient(target: try Kubeconfig(yaml: kubeconfig).resolve(), logger: logger)
+        } catch {
+            // The messages of these errors never contain credentials (see KubeconfigError).
+            throw APIError(.clusterUnreachable, "cluster \(record.id) cannot be used: \(error)")
+        }
+        if let stale = connections[record.id] {
+            Task { try? await stale.client.shutdown() }  // in flight requests of the old client may finish
+        }
+        let connection = Connection(client: client, sealedKubeconfig: record.sealedKubeconfig)
+        connections[record.id] = connection
+        return connection
+    }
+
+    private func setState(_ id: Int64, state: State, version: String, reason: String) async {
+        let previous = connections[id]?.state
+        connections[id]?.state = state
+        connections[id]?.version = version
+        connections[id]?.reason = reason
+        if previous != state {
+            logger.info(
+                "cluster state changed",
+                metadata: ["cluster.id": "\(id)", "state": "\(state.rawValue)", "reason": "\(reason)"]
+            )
+        }
+        do {
+            try await registry.store.setState(id: id, status: state.rawValue, version: version)
+        } catch {
+            logger.error("cannot record cluster state", metadata: ["cluster.id": "\(id)", "error": "\(error)"])
+        }
+    }
+}
