@@ -102,6 +102,7 @@ struct TestAPIServer {
                     index += 1
                     try await Task.sleep(for: .milliseconds(2))
                 }
+                try await writer.finish(nil)
             })
     }
 

@@ -3,10 +3,10 @@ import KubeSim
 
 /// Starts a simulator on 127.0.0.1:0 for one test and stops it afterwards.
 enum SimFixture {
-    static func configuration(seed: Bool = true) -> KubeSimServer.Configuration {
+    static func configuration(seed: Bool = true, tls: Bool = false) -> KubeSimServer.Configuration {
         KubeSimServer.Configuration(
             token: "test-token", seedDemoData: seed, logLinesPerSecond: 10, bookmarkInterval: .milliseconds(300),
-            podStartDelay: .milliseconds(150), jobRunDuration: .milliseconds(500), reconcileInterval: .milliseconds(200))
+            podStartDelay: .milliseconds(150), jobRunDuration: .milliseconds(500), reconcileInterval: .milliseconds(200), tls: tls)
     }
 
     static func withServer<T>(

@@ -69,7 +69,10 @@ public struct LogLines: AsyncSequence, Sendable {
                 scanned = buffer.count
                 if finished {
                     guard !buffer.isEmpty else { return nil }
-                    defer { buffer = [] }
+                    defer {
+                        buffer = []
+                        scanned = 0
+                    }
                     return String(decoding: buffer, as: UTF8.self)
                 }
                 if let chunk = try await chunks.next() {

@@ -13,7 +13,7 @@ extension ControllerManager {
         for deployment in store.list(ResourceCatalog.deployments).items where !Self.isDeleting(deployment) {
             let namespace = Self.namespace(deployment)
             let name = Self.name(deployment)
-            let template = deployment[path: ["spec", "template"]] ?? .emptyObject
+            let template = Self.normalized(deployment[path: ["spec", "template"]] ?? .emptyObject)
             let replicas = deployment[path: ["spec", "replicas"]]?.intValue ?? 1
             let paused = deployment[path: ["spec", "paused"]]?.boolValue ?? false
             var sets = owned(rsType, by: deployment)

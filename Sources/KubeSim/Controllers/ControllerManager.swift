@@ -175,13 +175,36 @@ struct ControllerManager: Sendable {
         return true
     }
 
-    /// Template with the controller-added label removed (to compare with the owner's template).
+    /// Template with the controller-added label removed and normalised (to compare with the owner's template).
     static func strippingLabel(_ template: JSONValue?, _ label: String) -> JSONValue {
         var template = template ?? .emptyObject
         if var labels = template[path: ["metadata", "labels"]]?.objectValue {
             labels[label] = nil
             template[path: ["metadata", "labels"]] = .object(labels)
         }
-        return template
+        return normalized(template)
+    }
+
+    /// Drops nulls and empty objects/arrays recursively, so a template that went through a typed client
+    /// (`creationTimestamp: null`, `resources: {}`) compares equal to the stored one.
+    static func normalized(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let members):
+            var result: [String: JSONValue] = [:]
+            for (key, member) in members {
+                let child = normalized(member)
+                switch child {
+                case .null: continue
+                case .object(let inner) where inner.isEmpty: continue
+                case .array(let inner) where inner.isEmpty: continue
+                default: result[key] = child
+                }
+            }
+            return .object(result)
+        case .array(let elements):
+            return .array(elements.map(normalized))
+        default:
+            return value
+        }
     }
 }

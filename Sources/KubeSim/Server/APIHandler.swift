@@ -26,6 +26,8 @@ struct APIHandler: Sendable {
         json(error.status, status: HTTPResponse.Status(code: error.code))
     }
 
+    static let publicPaths: Set<String> = ["/version", "/version/", "/healthz", "/readyz", "/livez"]
+
     /// Whether the request carries the expected bearer token.
     func isAuthorized(_ headers: HTTPFields) -> Bool {
         guard let value = headers[.authorization] else { return false }
@@ -35,7 +37,11 @@ struct APIHandler: Sendable {
     /// Entry point for every route.
     func handle(_ request: Request, context: SimRequestContext) async -> Response {
         if let delay = faults.latency, delay > .zero { try? await Task.sleep(for: delay) }
-        guard isAuthorized(request.headers) else { return Self.failure(.unauthorized) }
+        // Like the apiserver's default `system:public-info-viewer` binding, version and health are public
+        // (kubectl's version dispatcher asks /version without credentials).
+        guard Self.publicPaths.contains(request.uri.path) || isAuthorized(request.headers) else {
+            return Self.failure(.unauthorized)
+        }
         if let failure = faults.takeFailure() { return Self.failure(failure) }
         do {
             return try await route(request, context: context)

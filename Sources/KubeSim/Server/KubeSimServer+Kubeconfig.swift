@@ -4,13 +4,15 @@ extension KubeSimServer {
     /// A kubeconfig pointing at the running simulator: cluster and user `kubesim`, context `kubesim`, current.
     public func kubeconfig() throws -> String {
         guard let url else { throw KubeSimError.notRunning }
+        let authorityLine =
+            authority.map { "\n    certificate-authority-data: \(Data($0.caCertificatePEM.utf8).base64EncodedString())" } ?? ""
         return """
             apiVersion: v1
             kind: Config
             clusters:
             - name: kubesim
               cluster:
-                server: \(url)
+                server: \(url)\(authorityLine)
             users:
             - name: kubesim
               user:

@@ -1,8 +1,11 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 
 /// A Kubernetes API server simulator on loopback that speaks the real wire format, so that `kubectl` and the
@@ -42,12 +45,15 @@ public final class KubeSimServer: Sendable {
         public var eventLimit: Int
         /// Version reported by `/version` (kubectl picks its minor version from it).
         public var gitVersion: String
+        /// Serve HTTPS with a CA generated at startup (kubectl sends bearer tokens only over TLS).
+        public var tls: Bool
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, token: String? = nil, seedDemoData: Bool = true,
             historyWindow: Int = 2000, logLinesPerSecond: Double = 2, bookmarkInterval: Duration = .seconds(5),
             podStartDelay: Duration = .milliseconds(600), jobRunDuration: Duration = .seconds(2),
-            reconcileInterval: Duration = .milliseconds(500), eventLimit: Int = 1000, gitVersion: String = "v1.32.4"
+            reconcileInterval: Duration = .milliseconds(500), eventLimit: Int = 1000, gitVersion: String = "v1.32.4",
+            tls: Bool = true
         ) {
             self.host = host
             self.port = port
@@ -61,6 +67,7 @@ public final class KubeSimServer: Sendable {
             self.reconcileInterval = reconcileInterval
             self.eventLimit = eventLimit
             self.gitVersion = gitVersion
+            self.tls = tls
         }
     }
 
@@ -86,8 +93,11 @@ public final class KubeSimServer: Sendable {
     let runtime = Locked(Runtime())
     let filesystems = FileSystems()
     let logger: Logger
+    /// The generated CA and serving certificate when ``Configuration/tls`` is on.
+    public let authority: SelfSignedAuthority?
 
     public init(configuration: Configuration = .init(), logger: Logger = Logger(label: "kubesim")) {
+        self.authority = configuration.tls ? try? SelfSignedAuthority(host: configuration.host) : nil
         self.configuration = configuration
         self.token = configuration.token ?? Self.randomToken()
         self.store = ObjectStore(configuration: .init(historyWindow: configuration.historyWindow))
@@ -104,8 +114,8 @@ public final class KubeSimServer: Sendable {
     /// The bound port while running.
     public var port: Int? { runtime.withLock { $0.port } }
 
-    /// `http://127.0.0.1:PORT`.
-    public var url: String? { port.map { "http://\(configuration.host):\($0)" } }
+    /// `https://127.0.0.1:PORT` (or `http://` without TLS).
+    public var url: String? { port.map { "\(authority == nil ? "http" : "https")://\(configuration.host):\($0)" } }
 
     /// Seeds the demo data (once), starts the controllers and the listener; returns the bound port.
     @discardableResult
@@ -189,11 +199,18 @@ public final class KubeSimServer: Sendable {
             }
         }
         let (ready, readyContinuation) = AsyncStream<Int?>.makeStream()
+        var server = HTTPServerBuilder.http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20))) {
+            request, _, _ in await exec.shouldUpgrade(request)
+        }
+        if let authority {
+            let tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(authority.serverCertificatePEM.utf8), format: .pem))],
+                privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(authority.serverKeyPEM.utf8), format: .pem)))
+            server = try .tls(server, tlsConfiguration: tls)
+        }
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20))) { request, _, _ in
-                await exec.shouldUpgrade(request)
-            },
+            server: server,
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: port), reuseAddress: true),
             onServerRunning: { channel in readyContinuation.yield(channel.localAddress?.port) },
             logger: logger
