@@ -13,10 +13,28 @@ public enum JSONValue: Sendable, Hashable {
 }
 
 extension JSONValue {
-    /// The member `key` of an object, or `nil` for a missing member or a value that is not an object.
+    /// The member `key` of an object, or `nil` for a missing member or a value that is not an
+    /// object. Setting on a non-object turns it into an object; setting `nil` removes the member.
     public subscript(key: String) -> JSONValue? {
-        guard case .object(let members) = self else { return nil }
-        return members[key]
+        get {
+            guard case .object(let members) = self else { return nil }
+            return members[key]
+        }
+        set {
+            var members = objectValue ?? [:]
+            members[key] = newValue
+            self = .object(members)
+        }
+    }
+
+    /// Parses a JSON document (see ``JSONParser``).
+    public init(parsing bytes: some Collection<UInt8>) throws(JSONParseError) {
+        self = try JSONParser.parse(bytes)
+    }
+
+    /// Parses a JSON document held in a string.
+    public init(parsing text: String) throws(JSONParseError) {
+        self = try JSONParser.parse(text.utf8)
     }
 
     /// The element at `index` of an array, or `nil` when out of range or not an array.

@@ -70,7 +70,9 @@ struct ExecCredentialPluginTests {
 
         let info = try String(contentsOfFile: directory.path + "/exec-info", encoding: .utf8)
         #expect(info.contains("\"interactive\":false"))
-        #expect(info.contains("\"server\":\"https:\\/\\/k.example.com\"") || info.contains("\"server\":\"https://k.example.com\""))
+        #expect(
+            info.contains("\"server\":\"https:\\/\\/k.example.com\"")
+                || info.contains("\"server\":\"https://k.example.com\""))
         #expect(info.contains("api.internal"))
     }
 
@@ -103,7 +105,8 @@ struct ExecCredentialPluginTests {
         let yaml = Self.kubeconfig(expiry: "", fail: "3")
         let target = try Kubeconfig(yaml: yaml, baseDirectory: directory.path).resolve()
         let error = await #expect(throws: KubeconfigError.self) { try await target.credentials.authorization() }
-        #expect(error?.description == "exec credential plugin \"./plugin.sh\" failed: exited with status 3: plugin says no")
+        #expect(
+            error?.description == "exec credential plugin \"./plugin.sh\" failed: exited with status 3: plugin says no")
     }
 
     @Test func missingCommandAndBadOutput() async throws {
@@ -113,7 +116,9 @@ struct ExecCredentialPluginTests {
 
         let configuration = ExecCredentialPlugin.Configuration(command: "p")
         let wrongKind = Data(#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"Other","status":{}}"#.utf8)
-        #expect(throws: KubeconfigError.self) { try ExecCredentialPlugin.parse(wrongKind, configuration: configuration) }
+        #expect(throws: KubeconfigError.self) {
+            try ExecCredentialPlugin.parse(wrongKind, configuration: configuration)
+        }
         let certificate = Data(
             #"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"clientCertificateData":"CERT","clientKeyData":"KEY","expirationTimestamp":"2030-01-02T03:04:05Z"}}"#
                 .utf8)

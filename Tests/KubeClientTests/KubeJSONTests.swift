@@ -14,7 +14,8 @@ struct KubeJSONTests {
         #expect(value["c"]?[5] == nil)
         #expect(value["d"]?["e"]?.intValue == -3)
         #expect(value["f"]?.intValue == 1000)
-        #expect(try KubeJSON(parsing: value.description) == value)
+        let exact = try KubeJSON(parsing: #"{"a":9007199254740993,"b":1.5,"c":[true,null,"x"]}"#)
+        #expect(try KubeJSON(parsing: exact.description) == exact)
         #expect(value.description.hasPrefix(#"{"a":9007199254740993,"b":1.5"#))
     }
 
@@ -37,18 +38,28 @@ struct KubeJSONTests {
         #expect(catalog.resource(named: "deployments.apps")?.kind == "Deployment")
         #expect(catalog.resource(named: "cj")?.apiVersion == "batch/v1")
         #expect(catalog.resource(named: "ns")?.namespaced == false)
-        #expect(catalog.resource(named: "pvc")?.collectionPath(namespace: "x") == "/api/v1/namespaces/x/persistentvolumeclaims")
-        #expect(catalog.resource(named: "clusterroles")?.collectionPath(namespace: "x") == "/apis/rbac.authorization.k8s.io/v1/clusterroles")
+        #expect(
+            catalog.resource(named: "pvc")?.collectionPath(namespace: "x")
+                == "/api/v1/namespaces/x/persistentvolumeclaims")
+        #expect(
+            catalog.resource(named: "clusterroles")?.collectionPath(namespace: "x")
+                == "/apis/rbac.authorization.k8s.io/v1/clusterroles")
         #expect(catalog.resource(apiVersion: "networking.k8s.io/v1", kind: "Ingress")?.plural == "ingresses")
         #expect(catalog.resource(named: "nosuch") == nil)
-        #expect(catalog.groupVersions == ["v1", "apps/v1", "batch/v1", "networking.k8s.io/v1", "storage.k8s.io/v1", "rbac.authorization.k8s.io/v1"])
+        #expect(
+            catalog.groupVersions == [
+                "v1", "apps/v1", "batch/v1", "networking.k8s.io/v1", "storage.k8s.io/v1",
+                "rbac.authorization.k8s.io/v1",
+            ])
     }
 
     @Test func discoveryConfirmsAndUpdates() throws {
         var catalog = ResourceCatalog.standard
         var report = ResourceCatalog.DiscoveryReport()
         let batch = try KubeJSON(
-            parsing: #"{"kind":"APIResourceList","groupVersion":"batch/v1","resources":[{"name":"jobs","singularName":"job","namespaced":true,"kind":"Job","verbs":["get","list","watch"],"shortNames":["jb"]},{"name":"jobs/status","namespaced":true,"kind":"Job","verbs":["get"]}]}"#)
+            parsing:
+                #"{"kind":"APIResourceList","groupVersion":"batch/v1","resources":[{"name":"jobs","singularName":"job","namespaced":true,"kind":"Job","verbs":["get","list","watch"],"shortNames":["jb"]},{"name":"jobs/status","namespaced":true,"kind":"Job","verbs":["get"]}]}"#
+        )
         catalog.apply(discovery: batch, groupVersion: "batch/v1", report: &report)
         #expect(report.confirmed == ["jobs.batch"])
         #expect(report.updated == ["jobs.batch"])
@@ -59,11 +70,15 @@ struct KubeJSONTests {
     @Test func errorsFromStatus() {
         let conflict = KubeError.fromResponse(
             code: 409,
-            body: Array(#"{"kind":"Status","status":"Failure","message":"the object has been modified","reason":"Conflict","code":409}"#.utf8))
+            body: Array(
+                #"{"kind":"Status","status":"Failure","message":"the object has been modified","reason":"Conflict","code":409}"#
+                    .utf8))
         #expect(conflict.isConflict)
         #expect(!conflict.isNotFound)
         let exists = KubeError.fromResponse(
-            code: 409, body: Array(#"{"kind":"Status","message":"pods \"a\" already exists","reason":"AlreadyExists","code":409}"#.utf8))
+            code: 409,
+            body: Array(
+                #"{"kind":"Status","message":"pods \"a\" already exists","reason":"AlreadyExists","code":409}"#.utf8))
         #expect(exists.isAlreadyExists && !exists.isConflict)
         let forbidden = KubeError.fromResponse(code: 403, body: [])
         #expect(forbidden.isForbidden)

@@ -8,7 +8,8 @@ import Testing
 struct RESTTests {
     static let catalog = ResourceCatalog.standard
 
-    static func withClient<T: Sendable>(_ body: @Sendable (KubeClient, TestAPIServer.Log) async throws -> T) async throws
+    static func withClient<T: Sendable>(_ body: @Sendable (KubeClient, TestAPIServer.Log) async throws -> T)
+        async throws
         -> T
     {
         try await TestAPIServer(tls: nil, token: "t").run { port, log in
@@ -34,8 +35,10 @@ struct RESTTests {
                 options: .init(labelSelector: "app in (web,api),tier!=db", limit: 50, continueToken: "abc+/="))
             _ = try await client.create(deployments, namespace: "ns", object: ["kind": "Deployment"], dryRun: true)
             _ = try await client.replace(nodes, namespace: "ignored", name: "node-1", object: ["kind": "Node"])
-            _ = try await client.patch(deployments, namespace: "ns", name: "web", patch: [["op": "remove"]], type: .json)
-            _ = try await client.patch(deployments, namespace: "ns", name: "web", patch: ["a": 1], type: .strategicMerge)
+            _ = try await client.patch(
+                deployments, namespace: "ns", name: "web", patch: [["op": "remove"]], type: .json)
+            _ = try await client.patch(
+                deployments, namespace: "ns", name: "web", patch: ["a": 1], type: .strategicMerge)
             try await client.updateScale(deployments, namespace: "ns", name: "web", replicas: 5)
             try await client.delete(
                 deployments, namespace: "ns", name: "web",
@@ -45,9 +48,12 @@ struct RESTTests {
             _ = try await client.podMetrics(namespace: "ns", name: "p")
 
             let seen = log.all
-            #expect(seen.map(\.method) == ["GET", "POST", "PUT", "PATCH", "PATCH", "PATCH", "DELETE", "POST", "GET", "GET"])
+            #expect(
+                seen.map(\.method) == ["GET", "POST", "PUT", "PATCH", "PATCH", "PATCH", "DELETE", "POST", "GET", "GET"])
             #expect(seen[0].path == "/apis/apps/v1/namespaces/team%20a/deployments")
-            #expect(seen[0].query == "labelSelector=app%20in%20%28web%2Capi%29%2Ctier%21%3Ddb&limit=50&continue=abc%2B%2F%3D")
+            #expect(
+                seen[0].query
+                    == "labelSelector=app%20in%20%28web%2Capi%29%2Ctier%21%3Ddb&limit=50&continue=abc%2B%2F%3D")
             #expect(seen[1].query == "dryRun=All")
             #expect(seen[1].path == "/apis/apps/v1/namespaces/ns/deployments")
             #expect(seen[2].path == "/api/v1/nodes/node-1")
@@ -93,6 +99,17 @@ struct RESTTests {
             let proxy = await #expect(throws: KubeError.self) { try await client.get(path: "/proxy-html") }
             #expect(proxy?.code == 502)
             #expect(proxy?.message == "<html>bad gateway</html>")
+        }
+    }
+
+    @Test func discoveryAgainstTheServer() async throws {
+        try await Self.withClient { client, _ in
+            let (catalog, report) = try await client.discoverCatalog()
+            #expect(report.confirmed == ["pods", "namespaces", "deployments.apps"])
+            #expect(report.updated.isEmpty)
+            #expect(report.missing.contains("services"))
+            #expect(report.missing.contains("jobs.batch"))
+            #expect(catalog.resource(named: "po")?.verbs.contains("watch") == true)
         }
     }
 
@@ -146,7 +163,8 @@ struct RESTTests {
             #expect(lines == (1...5).map { "line \($0) of the log" } + ["partial"])
             #expect(
                 log.all.last?.query
-                    == "container=app&follow=true&tailLines=10&sinceSeconds=60&timestamps=true&previous=true&limitBytes=4096")
+                    == "container=app&follow=true&tailLines=10&sinceSeconds=60&timestamps=true&previous=true&limitBytes=4096"
+            )
 
             var bytes: [UInt8] = []
             var chunks = 0

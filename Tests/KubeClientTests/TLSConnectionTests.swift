@@ -40,7 +40,8 @@ struct TLSConnectionTests {
 
     @Test func verifiesTheServerWithTheKubeconfigCA() async throws {
         let pki = try TestPKI()
-        let server = TestAPIServer(tls: try TestAPIServer.tlsConfiguration(pki, requireClientCertificate: false), token: "good")
+        let server = TestAPIServer(
+            tls: try TestAPIServer.tlsConfiguration(pki, requireClientCertificate: false), token: "good")
         try await server.run { port, log in
             let version = try await Self.version(Self.target(port: port, pki: pki))
             #expect(version["gitVersion"]?.stringValue == "v1.31.0-test")
@@ -61,7 +62,8 @@ struct TLSConnectionTests {
     @Test func rejectsAServerSignedByAnotherCA() async throws {
         let pki = try TestPKI()
         let other = try TestPKI()
-        let server = TestAPIServer(tls: try TestAPIServer.tlsConfiguration(pki, requireClientCertificate: false), token: "good")
+        let server = TestAPIServer(
+            tls: try TestAPIServer.tlsConfiguration(pki, requireClientCertificate: false), token: "good")
         try await server.run { port, _ in
             let error = await #expect(throws: KubeError.self) {
                 try await Self.version(Self.target(port: port, pki: other))
@@ -87,7 +89,8 @@ struct TLSConnectionTests {
 
     @Test func tlsServerNameIsUsedForVerification() async throws {
         let pki = try TestPKI(serverNames: ["kube.internal"], includeIPAddress: false)
-        let server = TestAPIServer(tls: try TestAPIServer.tlsConfiguration(pki, requireClientCertificate: false), token: "good")
+        let server = TestAPIServer(
+            tls: try TestAPIServer.tlsConfiguration(pki, requireClientCertificate: false), token: "good")
         try await server.run { port, log in
             let target = Self.target(port: port, host: "127.0.0.1", pki: pki, serverName: "kube.internal")
             let version = try await Self.version(target)
@@ -103,7 +106,8 @@ struct TLSConnectionTests {
 
     @Test func kubeconfigEndToEnd() async throws {
         let pki = try TestPKI()
-        let server = TestAPIServer(tls: try TestAPIServer.tlsConfiguration(pki, requireClientCertificate: true), token: "tok")
+        let server = TestAPIServer(
+            tls: try TestAPIServer.tlsConfiguration(pki, requireClientCertificate: true), token: "tok")
         try await server.run { port, log in
             let yaml = """
                 current-context: loop
@@ -120,7 +124,8 @@ struct TLSConnectionTests {
             let list = try await {
                 let client = try KubeClient(target: target, configuration: Self.fast)
                 defer { Task { try? await client.shutdown() } }
-                return try await client.list(ResourceCatalog.standard.resource(named: "pods")!, namespace: target.namespace)
+                return try await client.list(
+                    ResourceCatalog.standard.resource(named: "pods")!, namespace: target.namespace)
             }()
             #expect(list["items"]?[0]?["metadata"]?["name"]?.stringValue == "web-1")
             #expect(log.all.last?.authorization == "Bearer tok")
@@ -129,7 +134,8 @@ struct TLSConnectionTests {
 
     @Test func wrongTokenIsUnauthorized() async throws {
         let pki = try TestPKI()
-        let server = TestAPIServer(tls: try TestAPIServer.tlsConfiguration(pki, requireClientCertificate: false), token: "good")
+        let server = TestAPIServer(
+            tls: try TestAPIServer.tlsConfiguration(pki, requireClientCertificate: false), token: "good")
         try await server.run { port, _ in
             let error = await #expect(throws: KubeError.self) {
                 try await Self.version(Self.target(port: port, pki: pki, credentials: .bearerToken("bad")))
@@ -150,8 +156,10 @@ struct TLSConnectionTests {
             let plugin = ExecCredentialPlugin(
                 configuration: .init(
                     command: directory.path + "/plugin.sh", arguments: ["x"],
-                    environment: ["EXPIRY": RFC3339.string(Date().addingTimeInterval(3600)),
-                                  "API_VERSION": "client.authentication.k8s.io/v1"]))
+                    environment: [
+                        "EXPIRY": RFC3339.string(Date().addingTimeInterval(3600)),
+                        "API_VERSION": "client.authentication.k8s.io/v1",
+                    ]))
             let target = Self.target(port: port, pki: pki, credentials: .exec(plugin))
             let version = try await Self.version(target)
             #expect(version["major"]?.stringValue == "1")

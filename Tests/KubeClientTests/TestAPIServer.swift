@@ -80,10 +80,13 @@ struct TestAPIServer {
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func status(_ code: Int, reason: String, message: String, kind: String? = nil, name: String? = nil) -> Response {
+    static func status(_ code: Int, reason: String, message: String, kind: String? = nil, name: String? = nil)
+        -> Response
+    {
         var details = ""
         if let kind, let name { details = #","details":{"name":"\#(name)","kind":"\#(kind)"}"# }
-        let body = #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"\#(message)","reason":"\#(reason)"\#(details),"code":\#(code)}"#
+        let body =
+            #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"\#(message)","reason":"\#(reason)"\#(details),"code":\#(code)}"#
         return json(.init(code: code), body)
     }
 
@@ -106,7 +109,8 @@ struct TestAPIServer {
             })
     }
 
-    static let podList = #"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"100"},"items":[{"metadata":{"name":"web-1","namespace":"default","resourceVersion":"99"},"spec":{"replicas":3}}]}"#
+    static let podList =
+        #"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"100"},"items":[{"metadata":{"name":"web-1","namespace":"default","resourceVersion":"99"},"spec":{"replicas":3}}]}"#
 
     static let watchEvents = [
         #"{"type":"ADDED","object":{"kind":"Pod","apiVersion":"v1","metadata":{"name":"web-1","resourceVersion":"101"}}}"#,
@@ -134,19 +138,35 @@ struct TestAPIServer {
         case "/api/v1/namespaces/default/pods" where query["watch"] == "true":
             return chunked(watchEvents.joined(separator: "\n") + "\n", pieces: [7, 1, 30, 64, 3])
         case "/api/v1/namespaces/old/pods" where query["watch"] == "true":
-            let gone = #"{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 5 (100)","reason":"Expired","code":410}}"#
+            let gone =
+                #"{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 5 (100)","reason":"Expired","code":410}}"#
             return chunked(watchEvents[0] + "\n" + gone + "\n", pieces: [50])
         case "/api/v1/namespaces/default/pods":
             return json(.ok, podList)
         case "/api/v1/namespaces/missing/pods", "/api/v1/namespaces/missing/pods/web-1":
-            return status(404, reason: "NotFound", message: "namespaces \\\"missing\\\" not found", kind: "namespaces", name: "missing")
-        case "/api/v1/namespaces/default/pods/nope":
+            return status(
+                404, reason: "NotFound", message: "namespaces \\\"missing\\\" not found", kind: "namespaces",
+                name: "missing")
+        case "/api/v1/namespaces/default/pods/nope", "/api/v1/namespaces/default/pods/nope/exec":
             return status(404, reason: "NotFound", message: "pods \\\"nope\\\" not found", kind: "pods", name: "nope")
         case "/api/v1/namespaces/default/pods/web-1/log":
             let lines = (1...5).map { "line \($0) of the log" }.joined(separator: "\n") + "\npartial"
             return chunked(lines, pieces: [4, 9], contentType: "text/plain")
+        case "/api/v1":
+            return json(
+                .ok,
+                #"{"kind":"APIResourceList","groupVersion":"v1","resources":[{"name":"pods","singularName":"pod","namespaced":true,"kind":"Pod","verbs":["create","delete","get","list","patch","update","watch"],"shortNames":["po"]},{"name":"pods/log","singularName":"","namespaced":true,"kind":"Pod","verbs":["get"]},{"name":"namespaces","singularName":"namespace","namespaced":false,"kind":"Namespace","verbs":["get","list"],"shortNames":["ns"]}]}"#
+            )
+        case "/apis/apps/v1":
+            return json(
+                .ok,
+                #"{"kind":"APIResourceList","groupVersion":"apps/v1","resources":[{"name":"deployments","singularName":"deployment","namespaced":true,"kind":"Deployment","verbs":["get","list"],"shortNames":["deploy"]}]}"#
+            )
+        case _ where path.hasPrefix("/apis/") && path.split(separator: "/").count == 3:
+            return status(404, reason: "NotFound", message: "the server could not find the requested resource")
         case "/proxy-html":
-            return Response(status: .badGateway, body: .init(byteBuffer: ByteBuffer(string: "<html>bad gateway</html>")))
+            return Response(
+                status: .badGateway, body: .init(byteBuffer: ByteBuffer(string: "<html>bad gateway</html>")))
         default:
             let echo = #"{"kind":"Echo","method":"\#(request.method.rawValue)","path":"\#(path)"}"#
             return json(.ok, echo)

@@ -15,7 +15,8 @@ struct TestPKI {
     let server: Identity
     let client: Identity
 
-    init(serverNames: [String] = ["localhost"], includeIPAddress: Bool = true, clientName: String = "test-user") throws {
+    init(serverNames: [String] = ["localhost"], includeIPAddress: Bool = true, clientName: String = "test-user") throws
+    {
         let caKey = P256.Signing.PrivateKey()
         let caName = try DistinguishedName { CommonName("KubeClient Test CA \(UUID().uuidString.prefix(8))") }
         let now = Date()

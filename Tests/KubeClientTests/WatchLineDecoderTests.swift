@@ -33,7 +33,8 @@ struct WatchLineDecoderTests {
 
     @Test func lastLineWithoutNewlineAndBlankLines() throws {
         var decoder = WatchLineDecoder(maxLineBytes: 4096)
-        let events = try decoder.feed(Array(("\r\n\n" + TestAPIServer.watchEvents[0] + "\n\n" + TestAPIServer.watchEvents[3]).utf8))
+        let events = try decoder.feed(
+            Array(("\r\n\n" + TestAPIServer.watchEvents[0] + "\n\n" + TestAPIServer.watchEvents[3]).utf8))
         #expect(events.map(\.type) == [.added])
         #expect(try decoder.finish()?.type == .deleted)
     }
@@ -49,11 +50,13 @@ struct WatchLineDecoderTests {
 
     @Test func goneAndOtherErrors() throws {
         var decoder = WatchLineDecoder(maxLineBytes: 4096)
-        let gone = #"{"type":"ERROR","object":{"kind":"Status","status":"Failure","message":"too old","reason":"Expired","code":410}}"#
+        let gone =
+            #"{"type":"ERROR","object":{"kind":"Status","status":"Failure","message":"too old","reason":"Expired","code":410}}"#
         let error = #expect(throws: KubeError.self) { _ = try decoder.feed(Array((gone + "\n").utf8)) }
         #expect(error?.isGone == true)
 
-        let internalError = #"{"type":"ERROR","object":{"kind":"Status","status":"Failure","message":"boom","code":500}}"#
+        let internalError =
+            #"{"type":"ERROR","object":{"kind":"Status","status":"Failure","message":"boom","code":500}}"#
         var other = WatchLineDecoder(maxLineBytes: 4096)
         let events = try other.feed(Array((internalError + "\n").utf8))
         #expect(events.first?.type == .error)

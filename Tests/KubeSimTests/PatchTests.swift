@@ -15,7 +15,7 @@ import Testing
 
     @Test func mergePatchReplacesListsAndDeletesNulls() throws {
         let patched = JSONPatcher.mergePatch(deployment, [
-            "metadata": ["labels": ["old": nil, "new": "y"]],
+            "metadata": ["labels": ["old": .null, "new": "y"]],
             "spec": ["replicas": 3, "template": ["spec": ["containers": [["name": "only", "image": "busybox"]]]]],
         ])
         #expect(patched[path: ["metadata", "labels"]] == ["app": "web", "new": "y"])

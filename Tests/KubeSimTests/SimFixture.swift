@@ -38,11 +38,17 @@ enum SimFixture {
 
     /// Waits for the demo workloads to have running pods.
     static func waitForDemoPods(_ server: KubeSimServer, count: Int = 3) async -> Bool {
-        await eventually {
+        let ok = await eventually {
             let pods = server.store.list(
                 ResourceCatalog.pods, filter: ObjectFilter(namespace: "demo", labelSelector: try! LabelSelector(parsing: "app=nginx"))
             ).items
             return pods.count == count && pods.allSatisfy { $0[path: ["status", "phase"]]?.stringValue == "Running" }
         }
+        if !ok {
+            for pod in server.store.list(ResourceCatalog.pods, filter: ObjectFilter(namespace: "demo")).items {
+                print("demo pod not ready:", pod[path: ["metadata", "name"]]?.stringValue ?? "", pod[path: ["status", "phase"]]?.stringValue ?? "", pod[path: ["spec", "nodeName"]]?.stringValue ?? "-")
+            }
+        }
+        return ok
     }
 }

@@ -52,6 +52,9 @@ public final class Gateway: Service {
         connections = ClusterConnections(registry: registry, logger: logger)
         var table = OperationTable()
         table.add(contentsOf: registry.operations(connections: connections))
+        let access = ClusterAccess(registry: registry, connections: connections)
+        table.add(contentsOf: access.clusterOperations)
+        table.add(contentsOf: ResourceOperations(access: access).operations)
         dispatcher = OperationDispatcher(table: table, metrics: metrics)
     }
 

@@ -14,30 +14,58 @@ public struct ResourceCatalog: Sendable {
     /// The built-in catalog: every kind of the seed API plus replicasets and controllerrevisions.
     public static let standard = ResourceCatalog(resources: [
         .init(group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true, shortNames: ["po"]),
-        .init(group: "apps", version: "v1", plural: "deployments", kind: "Deployment", namespaced: true, shortNames: ["deploy"]),
-        .init(group: "apps", version: "v1", plural: "replicasets", kind: "ReplicaSet", namespaced: true, shortNames: ["rs"]),
-        .init(group: "apps", version: "v1", plural: "statefulsets", kind: "StatefulSet", namespaced: true, shortNames: ["sts"]),
-        .init(group: "apps", version: "v1", plural: "daemonsets", kind: "DaemonSet", namespaced: true, shortNames: ["ds"]),
-        .init(group: "apps", version: "v1", plural: "controllerrevisions", kind: "ControllerRevision", namespaced: true),
+        .init(
+            group: "apps", version: "v1", plural: "deployments", kind: "Deployment", namespaced: true,
+            shortNames: ["deploy"]),
+        .init(
+            group: "apps", version: "v1", plural: "replicasets", kind: "ReplicaSet", namespaced: true,
+            shortNames: ["rs"]),
+        .init(
+            group: "apps", version: "v1", plural: "statefulsets", kind: "StatefulSet", namespaced: true,
+            shortNames: ["sts"]),
+        .init(
+            group: "apps", version: "v1", plural: "daemonsets", kind: "DaemonSet", namespaced: true, shortNames: ["ds"]),
+        .init(
+            group: "apps", version: "v1", plural: "controllerrevisions", kind: "ControllerRevision", namespaced: true),
         .init(group: "batch", version: "v1", plural: "jobs", kind: "Job", namespaced: true),
         .init(group: "batch", version: "v1", plural: "cronjobs", kind: "CronJob", namespaced: true, shortNames: ["cj"]),
         .init(group: "", version: "v1", plural: "services", kind: "Service", namespaced: true, shortNames: ["svc"]),
-        .init(group: "networking.k8s.io", version: "v1", plural: "ingresses", kind: "Ingress", namespaced: true, shortNames: ["ing"]),
+        .init(
+            group: "networking.k8s.io", version: "v1", plural: "ingresses", kind: "Ingress", namespaced: true,
+            shortNames: ["ing"]),
         .init(group: "", version: "v1", plural: "endpoints", kind: "Endpoints", namespaced: true, shortNames: ["ep"]),
-        .init(group: "", version: "v1", plural: "persistentvolumes", kind: "PersistentVolume", namespaced: false, shortNames: ["pv"]),
-        .init(group: "", version: "v1", plural: "persistentvolumeclaims", kind: "PersistentVolumeClaim", namespaced: true, shortNames: ["pvc"]),
-        .init(group: "storage.k8s.io", version: "v1", plural: "storageclasses", kind: "StorageClass", namespaced: false, shortNames: ["sc"]),
+        .init(
+            group: "", version: "v1", plural: "persistentvolumes", kind: "PersistentVolume", namespaced: false,
+            shortNames: ["pv"]),
+        .init(
+            group: "", version: "v1", plural: "persistentvolumeclaims", kind: "PersistentVolumeClaim", namespaced: true,
+            shortNames: ["pvc"]),
+        .init(
+            group: "storage.k8s.io", version: "v1", plural: "storageclasses", kind: "StorageClass", namespaced: false,
+            shortNames: ["sc"]),
         .init(group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true, shortNames: ["cm"]),
         .init(group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true),
         .init(group: "rbac.authorization.k8s.io", version: "v1", plural: "roles", kind: "Role", namespaced: true),
-        .init(group: "rbac.authorization.k8s.io", version: "v1", plural: "clusterroles", kind: "ClusterRole", namespaced: false),
-        .init(group: "rbac.authorization.k8s.io", version: "v1", plural: "rolebindings", kind: "RoleBinding", namespaced: true),
-        .init(group: "rbac.authorization.k8s.io", version: "v1", plural: "clusterrolebindings", kind: "ClusterRoleBinding", namespaced: false),
-        .init(group: "", version: "v1", plural: "serviceaccounts", kind: "ServiceAccount", namespaced: true, shortNames: ["sa"]),
+        .init(
+            group: "rbac.authorization.k8s.io", version: "v1", plural: "clusterroles", kind: "ClusterRole",
+            namespaced: false),
+        .init(
+            group: "rbac.authorization.k8s.io", version: "v1", plural: "rolebindings", kind: "RoleBinding",
+            namespaced: true),
+        .init(
+            group: "rbac.authorization.k8s.io", version: "v1", plural: "clusterrolebindings",
+            kind: "ClusterRoleBinding", namespaced: false),
+        .init(
+            group: "", version: "v1", plural: "serviceaccounts", kind: "ServiceAccount", namespaced: true,
+            shortNames: ["sa"]),
         .init(group: "", version: "v1", plural: "nodes", kind: "Node", namespaced: false, shortNames: ["no"]),
         .init(group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false, shortNames: ["ns"]),
-        .init(group: "", version: "v1", plural: "resourcequotas", kind: "ResourceQuota", namespaced: true, shortNames: ["quota"]),
-        .init(group: "", version: "v1", plural: "limitranges", kind: "LimitRange", namespaced: true, shortNames: ["limits"]),
+        .init(
+            group: "", version: "v1", plural: "resourcequotas", kind: "ResourceQuota", namespaced: true,
+            shortNames: ["quota"]),
+        .init(
+            group: "", version: "v1", plural: "limitranges", kind: "LimitRange", namespaced: true,
+            shortNames: ["limits"]),
         .init(group: "", version: "v1", plural: "events", kind: "Event", namespaced: true, shortNames: ["ev"]),
     ])
 
@@ -91,7 +119,9 @@ public struct ResourceCatalog: Sendable {
             let before = resource
             resource.namespaced = entry["namespaced"]?.boolValue ?? resource.namespaced
             resource.kind = entry["kind"]?.stringValue ?? resource.kind
-            if let shortNames = entry["shortNames"]?.arrayValue { resource.shortNames = shortNames.compactMap(\.stringValue) }
+            if let shortNames = entry["shortNames"]?.arrayValue {
+                resource.shortNames = shortNames.compactMap(\.stringValue)
+            }
             resource.verbs = entry["verbs"]?.arrayValue?.compactMap(\.stringValue) ?? []
             if before.namespaced != resource.namespaced || before.kind != resource.kind
                 || before.shortNames != resource.shortNames

@@ -28,7 +28,8 @@ extension KubeClient {
     public func create(_ resource: KubeResource, namespace: String?, object: KubeJSON, dryRun: Bool = false)
         async throws -> KubeJSON
     {
-        let namespace = resource.namespaced ? (namespace ?? object["metadata"]?["namespace"]?.stringValue ?? "default") : nil
+        let namespace =
+            resource.namespaced ? (namespace ?? object["metadata"]?["namespace"]?.stringValue ?? "default") : nil
         return try await sendForJSON(
             .POST, path: resource.collectionPath(namespace: namespace), query: dryRunQuery(dryRun), body: object)
     }
@@ -37,7 +38,8 @@ extension KubeClient {
     public func replace(
         _ resource: KubeResource, namespace: String?, name: String, object: KubeJSON, dryRun: Bool = false
     ) async throws -> KubeJSON {
-        try await sendForJSON(.PUT, path: objectPath(resource, namespace, name), query: dryRunQuery(dryRun), body: object)
+        try await sendForJSON(
+            .PUT, path: objectPath(resource, namespace, name), query: dryRunQuery(dryRun), body: object)
     }
 
     /// Patches an object or one of its subresources (`PATCH`).
@@ -56,7 +58,8 @@ extension KubeClient {
         _ resource: KubeResource, namespace: String?, name: String, options: DeleteOptions = DeleteOptions()
     ) async throws -> KubeJSON {
         try await sendForJSON(
-            .DELETE, path: objectPath(resource, namespace, name), query: dryRunQuery(options.dryRun), body: options.body)
+            .DELETE, path: objectPath(resource, namespace, name), query: dryRunQuery(options.dryRun), body: options.body
+        )
     }
 
     /// Reads the `scale` subresource (an `autoscaling/v1` `Scale`).
@@ -90,7 +93,8 @@ extension KubeClient {
     /// Evicts a pod (`POST .../pods/NAME/eviction` with a `policy/v1` `Eviction`), honouring PodDisruptionBudgets.
     /// A budget that forbids the eviction fails with HTTP 429.
     @discardableResult
-    public func evict(namespace: String, pod: String, options: DeleteOptions = DeleteOptions()) async throws -> KubeJSON {
+    public func evict(namespace: String, pod: String, options: DeleteOptions = DeleteOptions()) async throws -> KubeJSON
+    {
         let pods = KubeResource(group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true)
         var deleteOptions = options.body
         deleteOptions["apiVersion"] = nil

@@ -103,7 +103,7 @@ public struct KubeError: Error, CustomStringConvertible, Sendable {
 
     /// Builds the error from a `Status` object (a response body or a watch `ERROR` event's object).
     static func fromStatus(_ status: KubeJSON, httpCode: Int? = nil) -> KubeError {
-        let code = status["code"]?.intValue ?? httpCode ?? 500
+        let code = status["code"]?.intValue.map { Int($0) } ?? httpCode ?? 500
         let message = status["message"]?.stringValue ?? "the server answered HTTP \(code)"
         return .status(
             code: code,

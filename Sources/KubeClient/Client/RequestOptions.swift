@@ -90,7 +90,9 @@ public struct DeleteOptions: Sendable, Hashable {
         if let propagationPolicy { body["propagationPolicy"] = .string(propagationPolicy.description) }
         if let gracePeriodSeconds { body["gracePeriodSeconds"] = .int(Int64(gracePeriodSeconds)) }
         if dryRun { body["dryRun"] = ["All"] }
-        if let preconditionResourceVersion { body["preconditions"] = ["resourceVersion": .string(preconditionResourceVersion)] }
+        if let preconditionResourceVersion {
+            body["preconditions"] = ["resourceVersion": .string(preconditionResourceVersion)]
+        }
         return body
     }
 }

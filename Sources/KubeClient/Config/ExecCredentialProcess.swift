@@ -101,7 +101,8 @@ enum ExecCredentialProcess {
             }
             return fileManager.isExecutableFile(atPath: path) ? path : nil
         }
-        let searchPath = configuration.environment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let searchPath =
+            configuration.environment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for directory in searchPath.split(separator: ":") {
             let candidate = "\(directory)/\(command)"
             if fileManager.isExecutableFile(atPath: candidate) { return candidate }

@@ -133,7 +133,8 @@ extension Kubeconfig {
     func absolutePath(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
         if path.hasPrefix("~/") {
-            return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(String(path.dropFirst(2))).path
+            return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(String(path.dropFirst(2)))
+                .path
         }
         let base = baseDirectory ?? FileManager.default.currentDirectoryPath
         return URL(fileURLWithPath: base).appendingPathComponent(path).standardizedFileURL.path

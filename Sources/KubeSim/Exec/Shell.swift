@@ -97,6 +97,18 @@ final class Shell {
             }
             var redirectFile: (path: String, append: Bool)?
             for redirect in command.redirects {
+                switch redirect.op {
+                case ">&2", "1>&2":
+                    commandIO.output = io.error
+                    continue
+                case "2>&1":
+                    commandIO.error = commandIO.output
+                    continue
+                case "2>":
+                    commandIO.error = { _ in }
+                    continue
+                default: break
+                }
                 let target = MemoryFileSystem.resolve(expand(redirect.target), cwd: cwd)
                 if redirect.op == "<" {
                     if target == "/dev/null" {

@@ -103,6 +103,18 @@ struct ShellParser {
                     literal.append("$")
                     i += 1
                 }
+            case ">" where i + 2 < chars.count && chars[i + 1] == "&" && chars[i + 2].isNumber:
+                endWord()
+                tokens.append(.op(">&\(chars[i + 2])"))
+                i += 3
+            case "1", "2" where !inWord && literal.isEmpty && i + 1 < chars.count && chars[i + 1] == ">":
+                if i + 3 < chars.count, chars[i + 2] == "&", chars[i + 3].isNumber {
+                    tokens.append(.op("\(c)>&\(chars[i + 3])"))
+                    i += 4
+                } else {
+                    tokens.append(.op("\(c)>"))
+                    i += 2
+                }
             case ";", "|", "&", ">", "<":
                 endWord()
                 let next = i + 1 < chars.count ? chars[i + 1] : " "
@@ -137,7 +149,9 @@ struct ShellParser {
         while let token = tokens.popFirst() {
             switch token {
             case .word(let parts): command.words.append(parts)
-            case .op(let op) where op == ">" || op == ">>" || op == "<":
+            case .op(let op) where op.hasSuffix(">&1") || op.hasSuffix(">&2"):
+                command.redirects.append((op, []))
+            case .op(let op) where op == ">" || op == ">>" || op == "<" || op == "1>" || op == "2>":
                 guard case .word(let target) = tokens.popFirst() else { throw SyntaxError(message: "syntax error: unexpected redirection") }
                 command.redirects.append((op, target))
             case .op("|"):

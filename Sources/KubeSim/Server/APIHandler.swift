@@ -61,6 +61,16 @@ struct APIHandler: Sendable {
         default: break
         }
         if path.hasPrefix("/_kubesim/") { return try await faults.handleHTTP(request, store: store) }
+        if path == "/openapi/v2" {
+            return Response(status: .ok, headers: [.contentType: OpenAPIDocuments.v2ContentType], body: .init())
+        }
+        if path == "/openapi/v3" { return Self.json(OpenAPIDocuments.index()) }
+        if path.hasPrefix("/openapi/v3/") {
+            guard let document = OpenAPIDocuments.document(path: String(path.dropFirst("/openapi/v3/".count))) else {
+                throw KubeStatusError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+            }
+            return Self.json(document)
+        }
         guard let parsed = APIPath(path) else {
             throw KubeStatusError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }

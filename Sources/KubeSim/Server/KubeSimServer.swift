@@ -194,12 +194,15 @@ public final class KubeSimServer: Sendable {
             await handler.handle(request, context: context)
         }
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
-            for path in ["/version", "/healthz", "/readyz", "/livez", "/api", "/apis", "/api/**", "/apis/**", "/_kubesim/**"] {
+            for path in ["/version", "/healthz", "/readyz", "/livez", "/api", "/apis", "/api/**", "/apis/**", "/_kubesim/**", "/openapi/v2", "/openapi/v3", "/openapi/v3/**"] {
                 router.on(RouterPath(path), method: method, use: respond)
             }
         }
         let (ready, readyContinuation) = AsyncStream<Int?>.makeStream()
-        var server = HTTPServerBuilder.http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20))) {
+        var server = HTTPServerBuilder.http1WebSocketUpgrade(
+            configuration: .init(
+                http1: .init(additionalChannelHandlers: [InputClosedHandler()]), ws: .init(maxFrameSize: 1 << 20))
+        ) {
             request, _, _ in await exec.shouldUpgrade(request)
         }
         if let authority {

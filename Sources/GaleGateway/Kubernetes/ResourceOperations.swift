@@ -1,0 +1,122 @@
+import GaleJSON
+import HTTPTypes
+import KubeClient
+
+/// The CRUD operations of every resource family, over one ``ClusterAccess``.
+struct ResourceOperations: Sendable {
+    let access: ClusterAccess
+
+    var operations: [Operation] {
+        ResourceFamily.seed.flatMap(operations(for:))
+    }
+
+    func operations(for family: ResourceFamily) -> [Operation] {
+        let plural = family.resource.plural
+        let item = PathTemplate(family.path + "/{name}")
+        var operations: [Operation] = []
+        if family.verbs.contains(.list) {
+            operations.append(Operation(.get, PathTemplate(family.path), role: .viewer, action: "list \(plural)") { input in
+                try await list(family.resource, input)
+            })
+        }
+        if family.verbs.contains(.get) {
+            operations.append(Operation(.get, item, role: .viewer, action: "read \(plural)") { input in
+                let namespace = try namespace(family.resource, input)
+                let name = try input.string("name")
+                return try await access.call(input) { client in
+                    try await client.get(family.resource, namespace: namespace, name: name)
+                }
+            })
+        }
+        if family.verbs.contains(.create) {
+            operations.append(Operation(.post, PathTemplate(family.path), role: .operator, action: "create \(plural)") { input in
+                try await create(family.resource, input)
+            })
+        }
+        if family.verbs.contains(.update) {
+            operations.append(Operation(.put, item, role: .operator, action: "update \(plural)") { input in
+                try await update(family.resource, input)
+            })
+        }
+        if family.verbs.contains(.delete) {
+            operations.append(Operation(.delete, item, role: .operator, action: "delete \(plural)") { input in
+                let namespace = try namespace(family.resource, input)
+                let name = try input.string("name")
+                return try await access.call(input, verb: .delete) { client in
+                    try await client.delete(family.resource, namespace: namespace, name: name)
+                }
+            })
+        }
+        return operations
+    }
+
+    /// The seed's paged list: the cluster's list with selectors, narrowed by `keyword` (a
+    /// substring of the name), ordered by namespace and name, one page of it.
+    func list(_ resource: KubeResource, _ input: OperationInput) async throws -> JSONValue {
+        let paging = try input.paging()
+        let namespace = resource.namespaced ? try input.optionalString("namespace").flatMap { $0.isEmpty ? nil : $0 } : nil
+        let keyword = try input.optionalString("keyword")?.lowercased()
+        let options = ListOptions(
+            labelSelector: try input.optionalString("labelSelector"),
+            fieldSelector: try input.optionalString("fieldSelector")
+        )
+        return try await access.call(input) { client in
+            let list = try await client.list(resource, namespace: namespace, options: options)
+            var items = list["items"]?.arrayValue ?? []
+            if items.isEmpty, let namespace {
+                // The apiserver lists a missing namespace as empty; the seed wants 1003.
+                _ = try await client.get(ResourceCatalog.namespaces, namespace: nil, name: namespace)
+            }
+            if let keyword, !keyword.isEmpty {
+                items = items.filter { ($0["metadata"]?["name"]?.stringValue ?? "").lowercased().contains(keyword) }
+            }
+            items.sort { Self.sortKey($0) < Self.sortKey($1) }
+            let page = Array(items.dropFirst(paging.offset).prefix(paging.pageSize))
+            return paging.envelope(items: page, total: items.count)
+        }
+    }
+
+    func create(_ resource: KubeResource, _ input: OperationInput) async throws -> JSONValue {
+        var object = try ResourceContent.object(input, kind: resource.kind)
+        let namespace = resource.namespaced ? try namespace(resource, input, object: object) : nil
+        if let namespace { object["metadata"]?["namespace"] = .string(namespace) }
+        return try await access.call(input, verb: .create) { [object] client in
+            try await client.create(resource, namespace: namespace, object: object)
+        }
+    }
+
+    func update(_ resource: KubeResource, _ input: OperationInput) async throws -> JSONValue {
+        let name = try input.string("name")
+        var object = try ResourceContent.object(input, kind: resource.kind)
+        let namespace = try namespace(resource, input, object: object)
+        if object["metadata"]?["name"] == nil { object["metadata"]?["name"] = .string(name) }
+        guard object["metadata"]?["name"]?.stringValue == name else {
+            throw APIError.invalidArgument("content.metadata.name does not match \"\(name)\"")
+        }
+        return try await access.call(input, verb: .update) { [object] client in
+            var object = object
+            if object["metadata"]?["resourceVersion"] == nil {
+                // Like `kubectl replace`, an update without a version applies to the current one.
+                let current = try await client.get(resource, namespace: namespace, name: name)
+                object["metadata"]?["resourceVersion"] = current["metadata"]?["resourceVersion"]
+            }
+            return try await client.replace(resource, namespace: namespace, name: name, object: object)
+        }
+    }
+
+    /// The namespace an operation addresses: the parameter, else the object's, else `default`;
+    /// `nil` for cluster-scoped resources.
+    func namespace(_ resource: KubeResource, _ input: OperationInput, object: JSONValue? = nil) throws -> String? {
+        guard resource.namespaced else { return nil }
+        if let given = try input.optionalString("namespace"), !given.isEmpty { return given }
+        return object?["metadata"]?["namespace"]?.stringValue ?? "default"
+    }
+
+    private static func sortKey(_ object: JSONValue) -> String {
+        (object["metadata"]?["namespace"]?.stringValue ?? "") + "/" + (object["metadata"]?["name"]?.stringValue ?? "")
+    }
+}
+
+extension ResourceCatalog {
+    static let namespaces = ResourceCatalog.standard.resource(named: "namespaces")!
+}

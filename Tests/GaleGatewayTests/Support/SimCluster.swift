@@ -1,0 +1,51 @@
+import Foundation
+import GaleGateway
+import GaleJSON
+import KubeSim
+import NIOHTTP1
+
+/// A gateway with a KubeSim cluster (demo data seeded) registered as cluster `id`.
+struct SimCluster {
+    let gateway: TestGateway
+    let simulator: KubeSimServer
+    let id: Int64
+    let admin: String
+
+    static func with<T: Sendable>(
+        probeInterval: Duration = .seconds(10),
+        _ body: (SimCluster) async throws -> T
+    ) async throws -> T {
+        let simulator = KubeSimServer(configuration: .init(podStartDelay: .milliseconds(50)))
+        try await simulator.start()
+        defer { Task { await simulator.stop() } }
+        return try await TestGateway.with(probeInterval: probeInterval) { gateway in
+            let admin = try await gateway.token()
+            let (_, created) = try await gateway.http(
+                .POST, "/clusters", token: admin, body: ["name": "sim", "kubeconfig": .string(try simulator.kubeconfig())]
+            )
+            guard let id = created["data"]?["id"]?.intValue else { throw TestFailure("cannot register KubeSim: \(created)") }
+            return try await body(SimCluster(gateway: gateway, simulator: simulator, id: id, admin: admin))
+        }
+    }
+
+    /// `GET path` with `cluster_id` and `query` as query parameters.
+    func get(_ path: String, _ query: [String: String] = [:], token: String? = nil) async throws -> (status: Int, envelope: GaleJSON.JSONValue) {
+        var parameters = query
+        parameters["cluster_id"] = String(id)
+        let encoded = parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.escape($0.value))" }.joined(separator: "&")
+        return try await gateway.http(.GET, path + "?" + encoded, token: token ?? admin)
+    }
+
+    /// A call with a JSON body carrying `cluster_id`.
+    func send(_ method: HTTPMethod, _ path: String, _ body: GaleJSON.JSONValue, token: String? = nil) async throws -> (
+        status: Int, envelope: GaleJSON.JSONValue
+    ) {
+        var body = body
+        body["cluster_id"] = .int(id)
+        return try await gateway.http(method, path, token: token ?? admin, body: body)
+    }
+
+    static func escape(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? value
+    }
+}
