@@ -27,6 +27,10 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let updateFailed = ErrorCode(rawValue: 1008)
     /// 1009 — the cluster rejected a delete.
     public static let deleteFailed = ErrorCode(rawValue: 1009)
+    /// 1010 — a sensitive operation (delete, update, drain) needs confirmation: the answer's
+    /// `data` holds a preview of its effect and a `confirm_token` to repeat the call with.
+    /// An extension of the seed's table.
+    public static let confirmationRequired = ErrorCode(rawValue: 1010)
     /// 2001 — missing or invalid credentials.
     public static let unauthenticated = ErrorCode(rawValue: 2001)
     /// 2002 — the token has expired.
@@ -43,6 +47,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         case 1005: 403
         case 1006: 502
         case 1007, 1008, 1009: 422
+        case 1010: 428
         case 2001, 2002: 401
         default: 500
         }
@@ -61,6 +66,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         case 1007: "resource creation failed"
         case 1008: "resource update failed"
         case 1009: "resource deletion failed"
+        case 1010: "confirmation required"
         case 2001: "authentication failed"
         case 2002: "token expired"
         default: "internal server error"

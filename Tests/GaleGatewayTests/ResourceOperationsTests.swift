@@ -59,7 +59,7 @@ struct ResourceOperationsTests {
                 "namespace": "demo",
                 "content": ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "settings"], "data": ["mode": "safe"]],
             ]
-            let (_, updated) = try await cluster.send(.PUT, "/configmaps/settings", update)
+            let updated = try await cluster.confirmed(.PUT, "/configmaps/settings", update)
             #expect(updated["code"]?.intValue == 0)
             #expect(updated["data"]?["data"]?["mode"]?.stringValue == "safe")
 
@@ -67,7 +67,7 @@ struct ResourceOperationsTests {
             #expect(again["code"]?.intValue == 1007)
             #expect(again["msg"]?.stringValue?.contains("already exists") == true)
 
-            let (_, deleted) = try await cluster.send(.DELETE, "/configmaps/settings", ["namespace": "demo"])
+            let deleted = try await cluster.confirmed(.DELETE, "/configmaps/settings", ["namespace": "demo"])
             #expect(deleted["code"]?.intValue == 0)
             let (missingStatus, missing) = try await cluster.get("/configmaps/settings", ["namespace": "demo"])
             #expect(missingStatus == 404)
@@ -78,6 +78,31 @@ struct ResourceOperationsTests {
                 .POST, "/configmaps", ["content": ["kind": "Secret", "metadata": ["name": "x"]]]
             )
             #expect(wrongKind["code"]?.intValue == 1001)
+        }
+    }
+
+    @Test("deletes need confirmation: a preview of the cascade first, then the token performs exactly that call")
+    func confirmation() async throws {
+        try await SimCluster.with { cluster in
+            let (status, asked) = try await cluster.send(.DELETE, "/deployments/nginx", ["namespace": "demo"])
+            #expect(status == 428)
+            #expect(asked["code"]?.intValue == 1010)
+            let preview = asked["data"]?["preview"]?["deletes"]?.arrayValue ?? []
+            let kinds = Set(preview.compactMap { $0["kind"]?.stringValue })
+            #expect(kinds.isSuperset(of: ["Deployment", "ReplicaSet", "Pod"]), "\(preview)")
+            // Nothing happened yet.
+            #expect(try await cluster.get("/deployments/nginx", ["namespace": "demo"]).envelope["code"]?.intValue == 0)
+            let token = try #require(asked["data"]?["confirm_token"]?.stringValue)
+            // The token confirms that call only.
+            let (_, misused) = try await cluster.send(
+                .DELETE, "/deployments/api", ["namespace": "demo", "confirm_token": .string(token)]
+            )
+            #expect(misused["code"]?.intValue == 1001)
+            let (_, done) = try await cluster.send(.DELETE, "/deployments/nginx", ["namespace": "demo", "confirm_token": .string(token)])
+            #expect(done["code"]?.intValue == 0)
+            #expect(try await eventually {
+                try await cluster.get("/deployments/nginx", ["namespace": "demo"]).envelope["code"]?.intValue == 1004
+            })
         }
     }
 

@@ -16,7 +16,7 @@ import Testing
         let named: [(ErrorCode, Int)] = [
             (.ok, 0), (.invalidArgument, 1001), (.clusterNotFound, 1002), (.namespaceNotFound, 1003),
             (.resourceNotFound, 1004), (.forbidden, 1005), (.clusterUnreachable, 1006), (.createFailed, 1007),
-            (.updateFailed, 1008), (.deleteFailed, 1009), (.unauthenticated, 2001), (.tokenExpired, 2002),
+            (.updateFailed, 1008), (.deleteFailed, 1009), (.confirmationRequired, 1010), (.unauthenticated, 2001), (.tokenExpired, 2002),
             (.internalError, 5001),
         ]
         for (code, value) in named {

@@ -5,6 +5,7 @@ import KubeClient
 /// The CRUD operations of every resource family, over one ``ClusterAccess``.
 struct ResourceOperations: Sendable {
     let access: ClusterAccess
+    let confirmations: ConfirmationGate
 
     var operations: [Operation] {
         ResourceFamily.seed.flatMap(operations(for:))
@@ -40,11 +41,7 @@ struct ResourceOperations: Sendable {
         }
         if family.verbs.contains(.delete) {
             operations.append(Operation(.delete, item, role: .operator, action: "delete \(plural)") { input in
-                let namespace = try namespace(family.resource, input)
-                let name = try input.string("name")
-                return try await access.call(input, verb: .delete) { client in
-                    try await client.delete(family.resource, namespace: namespace, name: name)
-                }
+                try await delete(family.resource, input)
             })
         }
         return operations
@@ -93,6 +90,7 @@ struct ResourceOperations: Sendable {
         guard object["metadata"]?["name"]?.stringValue == name else {
             throw APIError.invalidArgument("content.metadata.name does not match \"\(name)\"")
         }
+        let operation = try Self.describe("PUT", resource, name: name, namespace: namespace, input)
         return try await access.call(input, verb: .update) { [object] client in
             var object = object
             if object["metadata"]?["resourceVersion"] == nil {
@@ -100,8 +98,35 @@ struct ResourceOperations: Sendable {
                 let current = try await client.get(resource, namespace: namespace, name: name)
                 object["metadata"]?["resourceVersion"] = current["metadata"]?["resourceVersion"]
             }
+            try await confirmations.require(input, operation: operation) { [object] in
+                let result = try await client.replace(resource, namespace: namespace, name: name, object: object, dryRun: true)
+                return ["result": result]
+            }
             return try await client.replace(resource, namespace: namespace, name: name, object: object)
         }
+    }
+
+    func delete(_ resource: KubeResource, _ input: OperationInput) async throws -> JSONValue {
+        let namespace = try namespace(resource, input)
+        let name = try input.string("name")
+        let operation = try Self.describe("DELETE", resource, name: name, namespace: namespace, input)
+        return try await access.call(input, verb: .delete) { client in
+            try await confirmations.require(input, operation: operation) {
+                let object = try await client.get(resource, namespace: namespace, name: name)
+                _ = try await client.delete(resource, namespace: namespace, name: name, options: DeleteOptions(dryRun: true))
+                let dependents = try await DependentObjects.find(of: object, client: client)
+                return ["deletes": .array([DependentObjects.reference(object)] + dependents)]
+            }
+            return try await client.delete(resource, namespace: namespace, name: name)
+        }
+    }
+
+    /// Names a call exactly, for the confirmation token: method, path, cluster and namespace.
+    static func describe(
+        _ method: String, _ resource: KubeResource, name: String, namespace: String?, _ input: OperationInput
+    ) throws -> String {
+        let cluster = try input.optionalString("cluster_id") ?? input.string("id")
+        return "\(method) /\(resource.plural)/\(name) cluster=\(cluster) namespace=\(namespace ?? "")"
     }
 
     /// The namespace an operation addresses: the parameter, else the object's, else `default`;

@@ -1,3 +1,4 @@
+public import GaleJSON
 public import GaleProtocol
 
 /// A failure of an API operation, carrying the seed error code and a message for the client.
@@ -7,10 +8,13 @@ public import GaleProtocol
 public struct APIError: Error, Sendable, CustomStringConvertible {
     public var code: ErrorCode
     public var message: String
+    /// What the envelope's `data` carries; `null` for most failures.
+    public var data: JSONValue
 
-    public init(_ code: ErrorCode, _ message: String? = nil) {
+    public init(_ code: ErrorCode, _ message: String? = nil, data: JSONValue = .null) {
         self.code = code
         self.message = message ?? code.defaultMessage
+        self.data = data
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

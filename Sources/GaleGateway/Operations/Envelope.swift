@@ -14,7 +14,7 @@ public struct Envelope: Sendable {
     }
 
     public init(_ error: APIError) {
-        self.init(code: error.code, msg: error.message)
+        self.init(code: error.code, msg: error.message, data: error.data)
     }
 
     public var json: JSONValue {

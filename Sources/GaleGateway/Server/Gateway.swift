@@ -54,7 +54,7 @@ public final class Gateway: Service {
         table.add(contentsOf: registry.operations(connections: connections))
         let access = ClusterAccess(registry: registry, connections: connections)
         table.add(contentsOf: access.clusterOperations)
-        table.add(contentsOf: ResourceOperations(access: access).operations)
+        table.add(contentsOf: ResourceOperations(access: access, confirmations: ConfirmationGate()).operations)
         dispatcher = OperationDispatcher(table: table, metrics: metrics)
     }
 

@@ -45,6 +45,15 @@ struct SimCluster {
         return try await gateway.http(method, path, token: token ?? admin, body: body)
     }
 
+    /// A sensitive call done the way a console does it: ask, then repeat with the confirm token.
+    func confirmed(_ method: HTTPMethod, _ path: String, _ body: GaleJSON.JSONValue) async throws -> GaleJSON.JSONValue {
+        let (_, asked) = try await send(method, path, body)
+        guard asked["code"]?.intValue == 1010, let token = asked["data"]?["confirm_token"] else { return asked }
+        var confirmed = body
+        confirmed["confirm_token"] = token
+        return try await send(method, path, confirmed).envelope
+    }
+
     static func escape(_ value: String) -> String {
         value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? value
     }
