@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Runs every test of KubeGale Realtime, installing what the tests need first.
+#
+#   scripts/test.sh              all phases
+#   scripts/test.sh e2e autobahn only the named phases (tools and build always run)
+#
+# Phases: tools, lint, build, swift-test, schemas, e2e, autobahn. Outputs go to .test-output/.
+# Exits non-zero when any phase fails; lint findings are reported but do not fail (yet).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ folders in the work tree
+
+source scripts/lib/common.sh
+source scripts/lib/tools.sh
+source scripts/lib/autobahn.sh
+
+ALL_PHASES=(lint swift-test schemas e2e autobahn)
+E2E_TIMEOUT=${E2E_TIMEOUT:-900}
+AUTOBAHN_TIMEOUT=${AUTOBAHN_TIMEOUT:-2400}
+
+phase_tools() {
+    ensure_python_venv
+    ensure_autobahn
+}
+
+# Lint with the repository's .swift-format; reports the number of findings, never fails on them.
+phase_lint() {
+    local report="$KUBEGALE_OUTPUT/swift-format.txt" findings
+    swift format lint --configuration .swift-format --recursive --parallel Sources Tests Package.swift \
+        >"$report" 2>&1 || true
+    findings=$(grep -c -E ': (warning|error):' "$report" || true)
+    if ((findings > 0)); then
+        log "swift-format: $findings findings (not failing the run yet), by rule:"
+        grep -oE ': (warning|error): \[[A-Za-z]+\]' "$report" | sort | uniq -c | sort -rn | sed 's/: [a-z]*: / /'
+        log "first ones:"
+        grep -m 5 -E ': (warning|error):' "$report" | sed "s|^$PWD/||"
+        log "all of them: $report"
+    else
+        log "swift-format: no findings"
+    fi
+}
+
+phase_build() {
+    swift build --build-tests
+}
+
+phase_swift_test() {
+    swift test --skip-build --xunit-output "$KUBEGALE_OUTPUT/swift-test.xml" 2>&1 |
+        tee "$KUBEGALE_OUTPUT/swift-test.log"
+}
+
+phase_schemas() {
+    if [[ ! -f protocol/check_schemas.py ]]; then
+        log "protocol/check_schemas.py does not exist; nothing to check"
+        return 0
+    fi
+    "$KUBEGALE_VENV/bin/python" protocol/check_schemas.py
+}
+
+phase_e2e() {
+    mkdir -p "$KUBEGALE_OUTPUT/e2e"
+    KUBEGALE_BIN=$(abs_path "$KUBEGALE_BIN") KUBEGALE_E2E_OUTPUT=$(abs_path "$KUBEGALE_OUTPUT/e2e") \
+        timeout --kill-after=10 "$E2E_TIMEOUT" \
+        "$KUBEGALE_VENV/bin/python" -m pytest Tests/e2e --junitxml="$KUBEGALE_OUTPUT/e2e/junit.xml" -q
+}
+
+# Autobahn|Testsuite, all 517 cases, against the diagnostic echo endpoint of the real server.
+phase_autobahn() {
+    local secret token data_dir="$KUBEGALE_OUTPUT/autobahn-server-data" limit=16777216
+    secret=$(random_hex 32)
+    rm -rf "$data_dir"
+    mkdir -p "$data_dir"
+    # Autobahn's 9.x cases send messages of up to 16 MiB.
+    local options=(--data-dir "$data_dir" --jwt-secret "$secret" --diagnostic-echo
+        --max-frame-size "$limit" --max-message-size "$limit")
+    if serve_supports --max-decompressed-size; then options+=(--max-decompressed-size "$limit"); fi
+    if serve_supports --no-demo; then options+=(--no-demo); fi
+    start_server "$KUBEGALE_OUTPUT/autobahn-server.log" "${options[@]}"
+    token=$("$KUBEGALE_BIN" token --subject autobahn --role viewer --ttl 2h --jwt-secret "$secret")
+    run_autobahn "ws://127.0.0.1:$SERVER_PORT/ws/echo?access_token=$token" "$KUBEGALE_OUTPUT/autobahn" \
+        "$AUTOBAHN_TIMEOUT"
+    stop_servers
+}
+
+main() {
+    local selected=("$@")
+    ((${#selected[@]})) || selected=("${ALL_PHASES[@]}")
+    local phase
+    for phase in "${selected[@]}"; do
+        [[ " ${ALL_PHASES[*]} " == *" $phase "* ]] || die "unknown phase '$phase' (phases: ${ALL_PHASES[*]})"
+    done
+
+    log "KubeGale Realtime tests: ${selected[*]} ($(date -u '+%Y-%m-%d %H:%M:%S UTC'), CI=${CI:-false})"
+    mkdir -p "$KUBEGALE_OUTPUT"
+    local total_start=$SECONDS failures=0
+
+    run_phase tools phase_tools
+    ((PHASE_STATUS == 0)) || die "could not install the test tools"
+    if [[ " ${selected[*]} " == *" lint "* ]]; then
+        run_phase lint phase_lint
+        ((PHASE_STATUS == 0)) || failures=$((failures + 1))
+    fi
+    run_phase build phase_build
+    if ((PHASE_STATUS != 0)); then
+        print_phase_summary
+        die "build failed"
+    fi
+    for phase in "${selected[@]}"; do
+        [[ $phase == lint ]] && continue
+        run_phase "$phase" "phase_${phase//-/_}"
+        ((PHASE_STATUS == 0)) || failures=$((failures + 1))
+    done
+
+    print_phase_summary
+    log "total: $(format_seconds $((SECONDS - total_start)))"
+    local passed=$((${#PHASE_NAMES[@]} - failures))
+    log "phases: $passed passed, $failures failed"
+    ((failures == 0))
+}
+
+main "$@"
