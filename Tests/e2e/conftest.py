@@ -1,6 +1,7 @@
 """Session fixtures: one real `kubegale serve` process on a free port, with its own data
 directory and JWT secret, its output captured to a file, and tokens minted by `kubegale token`."""
 
+import contextlib
 import os
 import re
 import secrets
@@ -35,12 +36,13 @@ def output_dir():
     return directory
 
 
-@pytest.fixture(scope="session")
-def gateway(tmp_path_factory):
+@contextlib.contextmanager
+def launch(tmp_path_factory, name="server", extra=()):
+    """Runs one `kubegale serve` with its own data directory and secret; yields a Gateway."""
     binary = kubegale_binary()
     secret = secrets.token_hex(32)
-    data_dir = tmp_path_factory.mktemp("kubegale-data")
-    log_path = output_dir() / "server.log"
+    data_dir = tmp_path_factory.mktemp(f"kubegale-{name}")
+    log_path = output_dir() / f"{name}.log"
     command = [
         str(binary), "serve",
         "--host", "127.0.0.1",
@@ -49,6 +51,7 @@ def gateway(tmp_path_factory):
         "--jwt-secret", secret,
         "--max-frame-size", str(MAX_FRAME_SIZE),
         "--max-message-size", str(MAX_MESSAGE_SIZE),
+        *extra,
     ]
     options = serve_help(binary)
     if "--no-demo" in options:
@@ -68,6 +71,12 @@ def gateway(tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def gateway(tmp_path_factory):
+    with launch(tmp_path_factory) as server:
+        yield server
 
 
 def serve_help(binary):
