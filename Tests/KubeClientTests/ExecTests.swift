@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -11,10 +12,11 @@ import Testing
 /// Exec over WebSocket against a loopback server that speaks the channel.k8s.io framing.
 @Suite("Exec over WebSocket")
 struct ExecTests {
-    /// Runs an exec endpoint for pod `web-1`; `v5` decides whether the server accepts v5 or only v4.
-    static func withExecServer<T: Sendable>(v5: Bool, _ body: @Sendable (KubeClient) async throws -> T) async throws
-        -> T
-    {
+    /// Runs an exec endpoint for pod `web-1`; `v5` decides whether the server accepts v5 or only v4;
+    /// with `pki` it serves mutual TLS for `kube.internal`.
+    static func withExecServer<T: Sendable>(
+        v5: Bool, pki: TestPKI? = nil, _ body: @Sendable (KubeClient) async throws -> T
+    ) async throws -> T {
         let router = Router(context: BasicWebSocketRequestContext.self)
         router.ws("/api/v1/namespaces/default/pods/web-1/exec") { request, _ in
             let offered = request.headers[.secWebSocketProtocol] ?? ""
@@ -59,7 +61,11 @@ struct ExecTests {
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            server: try pki.map {
+                try .tls(
+                    .http1WebSocketUpgrade(webSocketRouter: router),
+                    tlsConfiguration: TestAPIServer.tlsConfiguration($0, requireClientCertificate: true))
+            } ?? .http1WebSocketUpgrade(webSocketRouter: router),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
@@ -72,7 +78,15 @@ struct ExecTests {
             var iterator = portStream.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
             defer { group.cancelAll() }
-            let client = try KubeClient(target: KubeTarget(server: URL(string: "http://127.0.0.1:\(port)")!))
+            var target = KubeTarget(server: URL(string: "http://127.0.0.1:\(port)")!)
+            if let pki {
+                target.server = URL(string: "https://127.0.0.1:\(port)")!
+                target.tls = .init(
+                    certificateAuthorityPEM: Array(pki.caPEM.utf8), serverName: "kube.internal",
+                    clientCertificatePEM: Array(pki.client.certificatePEM.utf8),
+                    clientKeyPEM: Array(pki.client.keyPEM.utf8))
+            }
+            let client = try KubeClient(target: target)
             do {
                 let result = try await body(client)
                 try await client.shutdown()
@@ -111,6 +125,18 @@ struct ExecTests {
         }
     }
 
+    @Test func overMutualTLSWithServerName() async throws {
+        let pki = try TestPKI(serverNames: ["kube.internal"], includeIPAddress: false)
+        try await Self.withExecServer(v5: true, pki: pki) { client in
+            let session = try await client.exec(
+                namespace: "default", pod: "web-1", options: .init(command: ["sh"], stdin: true))
+            try await session.write(stdin: Array("exit\n".utf8))
+            let output = try await Self.collect(session)
+            #expect(output.stdout == "hello\n")
+            #expect(try await session.exitStatus().code == 0)
+        }
+    }
+
     @Test func fallsBackToV4() async throws {
         try await Self.withExecServer(v5: false) { client in
             let session = try await client.exec(
@@ -142,6 +168,30 @@ struct ExecTests {
         }
     }
 
+    @Test func flowGateHoldsTheReaderBackAtTheWindow() async throws {
+        let gate = ExecFlowGate(window: 2)
+        await gate.acquire()
+        let through = Flag()
+        let passed = Task {
+            await gate.acquire()
+            through.set()
+            return true
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        // Two chunks outstanding: the connection side is suspended until the reader takes one.
+        #expect(!through.isSet)
+        gate.release()
+        #expect(await passed.value)
+        let afterOpen = Task {
+            await gate.acquire()
+            await gate.acquire()
+            await gate.acquire()
+            return true
+        }
+        gate.open()
+        #expect(await afterOpen.value)
+    }
+
     @Test func exitStatusParsing() throws {
         #expect(try ExecExitStatus.parse(["status": "Success"]).code == 0)
         let nonZero: KubeJSON = [
@@ -155,4 +205,12 @@ struct ExecTests {
         let error = #expect(throws: KubeError.self) { try ExecExitStatus.parse(other) }
         #expect(error?.message == "container not found (\"x\")")
     }
+}
+
+/// A flag set from one task and read from another. `@unchecked Sendable`: guarded by the lock.
+private final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }

@@ -121,13 +121,18 @@ struct TLSConnectionTests {
                     client-key-data: \(pki.client.keyPEM.base64)
                 """
             let target = try Kubeconfig(yaml: yaml).resolve()
-            let list = try await {
-                let client = try KubeClient(target: target, configuration: Self.fast)
-                defer { Task { try? await client.shutdown() } }
-                return try await client.list(
-                    ResourceCatalog.standard.resource(named: "pods")!, namespace: target.namespace)
-            }()
-            #expect(list["items"]?[0]?["metadata"]?["name"]?.stringValue == "web-1")
+            let client = try KubeClient(target: target, configuration: Self.fast)
+            let pods = try #require(ResourceCatalog.standard.resource(named: "pods"))
+            let list: KubeJSON
+            do {
+                list = try await client.list(pods, namespace: target.namespace)
+                try await client.shutdown()
+            } catch {
+                try await client.shutdown()
+                throw error
+            }
+            let items = list["items"]
+            #expect(items?[0]?["metadata"]?["name"]?.stringValue == "web-1")
             #expect(log.all.last?.authorization == "Bearer tok")
         }
     }

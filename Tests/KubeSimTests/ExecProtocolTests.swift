@@ -20,6 +20,22 @@ import WSClient
         headers[.authorization] = "Bearer \(server.token)"
         headers[.secWebSocketProtocol] = protocols
         let collected = LockedBox(Result())
+        let requestHeaders = headers
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await Task.sleep(for: .seconds(20))
+                throw CancellationError()
+            }
+            group.addTask {
+                try await connect(url: url, headers: requestHeaders, send: send, collected: collected)
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+        return collected.read { $0 }
+    }
+
+    @Sendable func connect(url: String, headers: HTTPFields, send: [[UInt8]], collected: LockedBox<Result>) async throws {
         try await WebSocketClient.connect(
             url: url, configuration: .init(additionalHeaders: headers), logger: Logger(label: "test")
         ) { inbound, outbound, _ in
@@ -30,7 +46,6 @@ import WSClient
                 collected.update { $0.frames.append((stream, bytes)) }
             }
         }
-        return collected.read { $0 }
     }
 
     @Test func v5StdinCloseSignalAndExitStatus() async throws {

@@ -24,6 +24,8 @@ public final class KubeClient: Sendable {
         public var userAgent: String
         /// Retry failed connection attempts until the deadline instead of failing at once.
         public var retryConnectionEstablishment: Bool
+        /// Exec output chunks that may wait unread before the connection stops reading.
+        public var execOutputWindow: Int
 
         /// Creates a configuration.
         public init(
@@ -32,7 +34,8 @@ public final class KubeClient: Sendable {
             maxResponseBytes: Int = 256 << 20,
             maxWatchLineBytes: Int = 16 << 20,
             userAgent: String = "kubegale/1.0",
-            retryConnectionEstablishment: Bool = false
+            retryConnectionEstablishment: Bool = false,
+            execOutputWindow: Int = 16
         ) {
             self.connectTimeout = connectTimeout
             self.requestTimeout = requestTimeout
@@ -40,6 +43,7 @@ public final class KubeClient: Sendable {
             self.maxWatchLineBytes = maxWatchLineBytes
             self.userAgent = userAgent
             self.retryConnectionEstablishment = retryConnectionEstablishment
+            self.execOutputWindow = Swift.max(1, execOutputWindow)
         }
     }
 
@@ -55,7 +59,7 @@ public final class KubeClient: Sendable {
     /// verification use the name the kubeconfig asks for).
     let requestBase: URL
 
-    /// Creates a client for a target. Throws ``KubeError`` when the TLS material cannot be used.
+    /// Creates a client for a target. Throws ``KubeconfigError`` when the TLS material cannot be used.
     public init(
         target: KubeTarget,
         configuration: Configuration = Configuration(),

@@ -27,14 +27,15 @@ public final class ExecSession: Sendable {
 
     /// The subprotocol the server chose (`v5.channel.k8s.io` or `v4.channel.k8s.io`).
     public let subprotocol: String
-    /// Output chunks in arrival order; ends when the command ends or the connection closes.
-    public let output: AsyncThrowingStream<Output, any Error>
+    /// Output chunks in arrival order; ends when the command ends or the connection closes. Read it:
+    /// while it is not read, the connection stops reading (see ``ExecOutputStream``).
+    public let output: ExecOutputStream
     private let outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>
     private let finished: Task<ExecExitStatus, any Error>
 
     init(
         subprotocol: String,
-        output: AsyncThrowingStream<Output, any Error>,
+        output: ExecOutputStream,
         outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>,
         finished: Task<ExecExitStatus, any Error>
     ) {
@@ -69,6 +70,7 @@ public final class ExecSession: Sendable {
 
     /// Closes the WebSocket; the command's output ends.
     public func close() async throws {
+        output.gate.open()
         var data = ByteBuffer()
         data.write(webSocketErrorCode: .normalClosure)
         try? await outbound.write(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: data))

@@ -23,6 +23,8 @@ extension KubeClient {
         let path = "/api/v1/namespaces/\(PathComponent.escape(namespace))/pods/\(PathComponent.escape(pod))/exec"
         let (channel, subprotocol) = try await connectExec(path: path, query: options.query)
         let (output, outputContinuation) = AsyncThrowingStream.makeStream(of: ExecSession.Output.self)
+        let gate = ExecFlowGate(window: configuration.execOutputWindow)
+        outputContinuation.onTermination = { _ in gate.open() }
         let (writers, writerContinuation) = AsyncStream.makeStream(
             of: NIOAsyncChannelOutboundWriter<WebSocketFrame>.self)
         // Unstructured task: it owns the connection for the whole session, which outlives this call.
@@ -32,7 +34,8 @@ extension KubeClient {
                 let status = try await channel.executeThenClose { inbound, outbound in
                     writerContinuation.yield(outbound)
                     writerContinuation.finish()
-                    return try await Self.pumpExec(inbound: inbound, outbound: outbound, output: outputContinuation)
+                    return try await Self.pumpExec(
+                        inbound: inbound, outbound: outbound, output: outputContinuation, gate: gate)
                 }
                 outputContinuation.finish()
                 return status
@@ -48,14 +51,17 @@ extension KubeClient {
             _ = try await finished.value
             throw KubeError.unreachable("the exec connection closed at once")
         }
-        return ExecSession(subprotocol: subprotocol, output: output, outbound: writer, finished: finished)
+        return ExecSession(
+            subprotocol: subprotocol, output: ExecOutputStream(stream: output, gate: gate), outbound: writer,
+            finished: finished)
     }
 
     /// Reads frames: stdout/stderr to `output`, the channel-3 `Status` into the result; answers pings.
     static func pumpExec(
         inbound: NIOAsyncChannelInboundStream<WebSocketFrame>,
         outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>,
-        output: AsyncThrowingStream<ExecSession.Output, any Error>.Continuation
+        output: AsyncThrowingStream<ExecSession.Output, any Error>.Continuation,
+        gate: ExecFlowGate
     ) async throws -> ExecExitStatus {
         var status: Result<ExecExitStatus, any Error>?
         var message = ByteBuffer()
@@ -77,7 +83,10 @@ extension KubeClient {
                 let payload = Array(message.readableBytesView)
                 switch channel {
                 case 1, 2:
-                    if !payload.isEmpty { output.yield(.init(stream: .init(channel: channel), bytes: payload)) }
+                    if !payload.isEmpty {
+                        output.yield(.init(stream: .init(channel: channel), bytes: payload))
+                        await gate.acquire()
+                    }
                 case 3:
                     guard !payload.isEmpty else { continue }
                     guard let json = try? KubeJSON(parsing: payload) else {

@@ -51,3 +51,31 @@ extension ControllerManager {
         }
     }
 }
+
+/// Garbage collection: dependents whose owner no longer exists are deleted (a controller pass that raced a
+/// cascading delete can leave such orphans behind, exactly as in a real cluster).
+extension ControllerManager {
+    static let ownerKinds: [ResourceType] = [
+        ResourceCatalog.deployments, ResourceCatalog.replicaSets, ResourceCatalog.statefulSets, ResourceCatalog.daemonSets,
+        ResourceCatalog.jobs, ResourceCatalog.cronJobs,
+    ]
+    static let dependentKinds: [ResourceType] = [
+        ResourceCatalog.replicaSets, ResourceCatalog.pods, ResourceCatalog.jobs, ResourceCatalog.controllerRevisions,
+    ]
+
+    func collectGarbage() {
+        var owners: Set<String> = []
+        for type in Self.ownerKinds {
+            for object in store.list(type).items { owners.insert(Self.uid(object)) }
+        }
+        for type in Self.dependentKinds {
+            for object in store.list(type).items {
+                let references = object[path: ["metadata", "ownerReferences"]]?.arrayValue ?? []
+                guard !references.isEmpty,
+                    references.allSatisfy({ !owners.contains($0["uid"]?.stringValue ?? "") })
+                else { continue }
+                _ = try? api.delete(type, namespace: Self.namespace(object), name: Self.name(object), propagation: .background)
+            }
+        }
+    }
+}

@@ -47,6 +47,7 @@ struct ControllerManager: Sendable {
     /// One pass of every controller.
     func reconcile(_ memory: Memory) {
         reconcileNamespaces()
+        collectGarbage()
         reconcileCronJobs()
         reconcileJobs()
         reconcileDeployments()

@@ -26,7 +26,7 @@ struct ExecEndpoint: Sendable {
         let environment: [String: String]
     }
 
-    func shouldUpgrade(_ head: HTTPRequest) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+    func shouldUpgrade(_ head: HTTPRequest) -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
         guard let request = try? parse(head) else { return .dontUpgrade }
         let filesystems = self.filesystems
         let streams = self.streams

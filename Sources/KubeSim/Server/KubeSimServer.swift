@@ -203,7 +203,7 @@ public final class KubeSimServer: Sendable {
             configuration: .init(
                 http1: .init(additionalChannelHandlers: [InputClosedHandler()]), ws: .init(maxFrameSize: 1 << 20))
         ) {
-            request, _, _ in await exec.shouldUpgrade(request)
+            request, _, _ in exec.shouldUpgrade(request)
         }
         if let authority {
             let tls = TLSConfiguration.makeServerConfiguration(

@@ -12,6 +12,7 @@ extension ObjectStore {
     public func watch(_ type: ResourceType, filter: ObjectFilter, resourceVersion: Int?) throws(KubeStatusError) -> WatchSubscription {
         let (stream, continuation) = AsyncStream<WatchMessage>.makeStream()
         let id = try state.withLock { state throws(KubeStatusError) -> Int in
+            purgeTerminated(&state)
             if let since = resourceVersion, since > 0 {
                 if state.expireNextWatches > 0 {
                     state.expireNextWatches -= 1
@@ -34,7 +35,7 @@ extension ObjectStore {
             return state.nextWatcherID
         }
         continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { _ = $0.watchers.removeValue(forKey: id) }
+            self?.terminated.withLock { _ = $0.insert(id) }
         }
         return WatchSubscription(messages: stream, id: id)
     }
@@ -43,6 +44,7 @@ extension ObjectStore {
     /// every event up to that version has already been queued before it.
     func sendBookmark(_ subscription: WatchSubscription) {
         state.withLock { state in
+            purgeTerminated(&state)
             guard let watcher = state.watchers[subscription.id] else { return }
             watcher.continuation.yield(
                 .bookmark(kind: watcher.resource.kind, apiVersion: watcher.resource.apiVersion, resourceVersion: state.resourceVersion))
@@ -58,7 +60,8 @@ extension ObjectStore {
     /// Number of open watches, for one resource or all.
     public func openWatchCount(_ type: ResourceType? = nil) -> Int {
         state.withLock { state in
-            state.watchers.values.filter { type == nil || $0.resource == type }.count
+            purgeTerminated(&state)
+            return state.watchers.values.filter { type == nil || $0.resource == type }.count
         }
     }
 

@@ -33,6 +33,10 @@ public final class ObjectStore: Sendable {
 
     let configuration: Configuration
     let state: Locked<State>
+    /// Ids of watches and change listeners whose streams ended. Stream termination handlers only touch this
+    /// (never the store lock): they can run while the stream's own lock is held, and `record` yields into
+    /// streams under the store lock, so taking the store lock there could deadlock.
+    let terminated = Locked<Set<Int>>([])
 
     public init(configuration: Configuration = .init()) {
         self.configuration = configuration
@@ -253,7 +257,20 @@ public final class ObjectStore: Sendable {
         }
     }
 
+    /// Forgets ended streams; call with the store lock held.
+    func purgeTerminated(_ state: inout State) {
+        let ended = terminated.withLock { ids -> Set<Int> in
+            defer { ids.removeAll() }
+            return ids
+        }
+        for id in ended {
+            state.watchers[id] = nil
+            state.changeListeners[id] = nil
+        }
+    }
+
     private func record(_ state: inout State, _ event: StoreEvent) {
+        purgeTerminated(&state)
         state.history.append(event)
         let overflow = state.history.count - state.historyStart - configuration.historyWindow
         if overflow > 0 {
@@ -297,7 +314,7 @@ public final class ObjectStore: Sendable {
             return state.nextWatcherID
         }
         continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { _ = $0.changeListeners.removeValue(forKey: id) }
+            self?.terminated.withLock { _ = $0.insert(id) }
         }
         return stream
     }
