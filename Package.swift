@@ -114,6 +114,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `swift run -c release kubegale-bench`: performance figures, printed.
+        .executableTarget(
+            name: "kubegale-bench",
+            dependencies: [
+                "GaleGateway",
+                "GaleJSON",
+                "KubeClient",
+                "KubeSim",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Benchmarks/GaleBenchmarks",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GaleProtocolTests",
             dependencies: ["GaleProtocol", "GaleJSON"],
