@@ -35,20 +35,14 @@ public enum ClientFrame: Hashable, Sendable {
 
     /// Decodes a frame from the bytes of a WebSocket text message.
     public init(text: some Collection<UInt8>) throws(FrameError) {
-        let json: JSONValue
-        do {
-            json = try JSONParser.parse(text)
-        } catch {
-            throw FrameError("frame is not valid JSON: \(error.reason) at byte \(error.offset)")
-        }
-        try self.init(json: json)
+        try self.init(json: try FieldReader.parseFrame(text))
     }
 
     /// Decodes a frame from a parsed JSON value.
     public init(json: JSONValue) throws(FrameError) {
-        guard let members = json.objectValue else { throw FrameError("frame must be a JSON object") }
-        let id = members["id"].flatMap(FrameID.init(json:))
-        let fields = FieldReader(members, id: id)
+        let fields = try FieldReader(frame: json)
+        let members = fields.members
+        let id = fields.id
         guard let type = members["type"] else { throw fields.fail("missing field \"type\"") }
         guard let typeName = type.stringValue else { throw fields.fail("field \"type\" must be a string") }
         switch typeName {

@@ -10,6 +10,21 @@ struct FieldReader {
         self.id = id
     }
 
+    /// A reader over a frame object, with the frame's `id` when it has a readable one.
+    init(frame json: JSONValue) throws(FrameError) {
+        guard let members = json.objectValue else { throw FrameError("frame must be a JSON object") }
+        self.init(members, id: members["id"].flatMap(FrameID.init(json:)))
+    }
+
+    /// Parses the text of a frame, reporting invalid JSON as a ``FrameError``.
+    static func parseFrame(_ text: some Collection<UInt8>) throws(FrameError) -> JSONValue {
+        do {
+            return try JSONParser.parse(text)
+        } catch {
+            throw FrameError("frame is not valid JSON: \(error.reason) at byte \(error.offset)")
+        }
+    }
+
     func fail(_ message: String) -> FrameError {
         FrameError(message, id: id)
     }

@@ -89,20 +89,14 @@ public enum ServerFrame: Hashable, Sendable {
 
     /// Decodes a server frame (clients and tests use this; the gateway only encodes).
     public init(text: some Collection<UInt8>) throws(FrameError) {
-        let json: JSONValue
-        do {
-            json = try JSONParser.parse(text)
-        } catch {
-            throw FrameError("frame is not valid JSON: \(error.reason) at byte \(error.offset)")
-        }
-        try self.init(json: json)
+        try self.init(json: try FieldReader.parseFrame(text))
     }
 
     /// Decodes a server frame from parsed JSON.
     public init(json: JSONValue) throws(FrameError) {
-        guard let members = json.objectValue else { throw FrameError("frame must be a JSON object") }
-        let id = members["id"].flatMap(FrameID.init(json:))
-        let fields = FieldReader(members, id: id)
+        let fields = try FieldReader(frame: json)
+        let members = fields.members
+        let id = fields.id
         let typeName = try fields.string("type")
         switch typeName {
         case "hello": self = .hello(try Hello(fields))
