@@ -35,6 +35,5 @@ struct ResourceFamily: Sendable {
         .init("serviceaccounts"),
         .init("nodes", [.list, .get, .update, .delete]),
         .init("namespaces", [.list, .get, .create, .delete]),
-        .init("events", [.list]),
     ]
 }

@@ -19,6 +19,11 @@ public final class Gateway: Service {
     let sessions: SessionRegistry
     let connections: ClusterConnections
     let dispatcher: OperationDispatcher
+    /// One-time tickets of pod terminals, issued by `GET /pods/{name}/terminal`, used by the exec socket.
+    let terminalTickets = TerminalTickets()
+    /// Sample history of every cluster, fed by ``MetricsSampler`` and read by `GET /metrics/stats`.
+    let metricsSampling = MetricsSampler.Configuration()
+    let metricsHistory: MetricsHistory
     private let logger: Logger
 
     /// Opens the data directory (creating it, its database and secrets as needed).
@@ -54,7 +59,14 @@ public final class Gateway: Service {
         table.add(contentsOf: registry.operations(connections: connections))
         let access = ClusterAccess(registry: registry, connections: connections)
         table.add(contentsOf: access.clusterOperations)
-        table.add(contentsOf: ResourceOperations(access: access, confirmations: ConfirmationGate()).operations)
+        let confirmations = ConfirmationGate()
+        table.add(contentsOf: ResourceOperations(access: access, confirmations: confirmations).operations)
+        metricsHistory = MetricsHistory(capacity: metricsSampling.capacity)
+        table.add(
+            contentsOf: SpecialOperations(
+                access: access, confirmations: confirmations, terminals: terminalTickets, history: metricsHistory,
+                webSocketOrigin: PodOperations.webSocketOrigin(host: configuration.host, port: configuration.port)
+            ).operations)
         dispatcher = OperationDispatcher(table: table, metrics: metrics)
     }
 
@@ -94,7 +106,10 @@ public final class Gateway: Service {
         // Sessions come after the server: service groups stop services in reverse order, so
         // sockets are closed with 1001 before the server stops.
         let prober = ClusterProber(connections: connections, store: registry.store, interval: configuration.probeInterval)
-        let group = ServiceGroup(services: [prober, application, sessions], logger: logger)
+        let sampler = MetricsSampler(
+            connections: connections, store: registry.store, history: metricsHistory, configuration: metricsSampling,
+            logger: logger)
+        let group = ServiceGroup(services: [prober, sampler, application, sessions], logger: logger)
         do {
             try await group.run()
         } catch {

@@ -1,4 +1,5 @@
 import GaleJSON
+import HTTPTypes
 import KubeClient
 
 /// The seed operations beyond create/read/update/delete: pod restart, logs, events, metrics and
@@ -27,8 +28,8 @@ struct SpecialOperations: Sendable {
         let lists = ResourceOperations(access: access, confirmations: confirmations)
         return ["resourcequotas", "limitranges"].map { plural in
             let resource = ResourceCatalog.standard.resource(named: plural)!
-            return Operation(.get, PathTemplate("/namespaces/{name}/\(plural)"), role: .viewer, action: "list \(plural)") {
-                input in
+            let path = PathTemplate("/namespaces/{name}/\(plural)")
+            return Operation(.get, path, role: .viewer, action: "list \(plural) of a namespace") { input in
                 let namespace = try input.string("name")
                 var parameters = input.pathParameters
                 parameters["namespace"] = namespace
