@@ -44,9 +44,25 @@ phase_build() {
     swift build --build-tests
 }
 
+# swift test, bounded in time. Known flakes (see the issue notes) get one more full run; the
+# failures of the first run are printed either way, so a flake is never silent.
+SWIFT_TEST_TIMEOUT=${SWIFT_TEST_TIMEOUT:-900}
 phase_swift_test() {
-    swift test --skip-build --xunit-output "$KUBEGALE_OUTPUT/swift-test.xml" 2>&1 |
-        tee "$KUBEGALE_OUTPUT/swift-test.log"
+    if run_swift_tests "$KUBEGALE_OUTPUT/swift-test.log"; then
+        return 0
+    fi
+    warn "swift test failed or timed out on the first run; failures of that run:"
+    grep -E '✘ Test .*(failed|recorded)' "$KUBEGALE_OUTPUT/swift-test.log" | head -n 20 >&2 || true
+    warn "running the whole suite once more"
+    run_swift_tests "$KUBEGALE_OUTPUT/swift-test-rerun.log"
+}
+
+# run_swift_tests LOG: one `swift test`, killed after SWIFT_TEST_TIMEOUT seconds.
+run_swift_tests() {
+    local log=$1
+    timeout --kill-after=10 "$SWIFT_TEST_TIMEOUT" \
+        swift test --skip-build --xunit-output "$KUBEGALE_OUTPUT/swift-test.xml" 2>&1 | tee "$log"
+    return "${PIPESTATUS[0]}"
 }
 
 phase_schemas() {

@@ -7,24 +7,33 @@ import Testing
 
 @Suite("Cluster connection state")
 struct ClusterStateTests {
-    @Test("registering probes the cluster; state follows it down and back up by itself")
+    @Test("a cluster that is down answers 1006 with the reason; once it comes up it is used again by itself")
     func stateFollowsTheCluster() async throws {
-        let simulator = KubeSimServer(configuration: .init(seedDemoData: false))
-        try await simulator.start()
-        try await TestGateway.with(probeInterval: .milliseconds(200)) { gateway in
-            let token = try await gateway.token()
-            let (_, created) = try await gateway.http(
-                .POST, "/clusters", token: token,
-                body: ["name": "sim", "kubeconfig": .string(try simulator.kubeconfig())]
-            )
-            #expect(created["data"]?["status"]?.stringValue == "active")
-            #expect(created["data"]?["version"]?.stringValue == simulator.configuration.gitVersion)
-            let id = try #require(created["data"]?["id"]?.intValue)
+        // Learn a free port and a kubeconfig for it, then leave nothing listening there.
+        let token = "kubesim-state-test-token"
+        let probe = KubeSimServer(configuration: .init(token: token, seedDemoData: false, tls: false))
+        let port = try await probe.start()
+        let kubeconfig = try probe.kubeconfig()
+        await probe.stop()
 
-            let outage = Task { try await simulator.restart(downtime: .seconds(3)) }
-            #expect(try await eventually { try await status(gateway, id, token) == "unreachable" })
-            try await outage.value
-            #expect(try await eventually { try await status(gateway, id, token) == "active" })
+        let simulator = KubeSimServer(configuration: .init(port: port, token: token, seedDemoData: true, tls: false))
+        try await TestGateway.with(probeInterval: .milliseconds(200)) { gateway in
+            let admin = try await gateway.token()
+            let (_, created) = try await gateway.http(
+                .POST, "/clusters", token: admin, body: ["name": "sim", "kubeconfig": .string(kubeconfig)]
+            )
+            #expect(created["data"]?["status"]?.stringValue == "unreachable")
+            let id = try #require(created["data"]?["id"]?.intValue)
+            let (status, down) = try await gateway.http(.GET, "/nodes?cluster_id=\(id)", token: admin)
+            #expect(status == 502)
+            #expect(down["code"]?.intValue == 1006)
+            #expect(down["msg"]?.stringValue?.contains("unreachable") == true)
+
+            try await simulator.start()
+            #expect(try await eventually { try await self.status(gateway, id, admin) == "active" })
+            let (_, version) = try await gateway.http(.GET, "/clusters/\(id)", token: admin)
+            #expect(version["data"]?["version"]?.stringValue == simulator.configuration.gitVersion)
+            #expect(try await gateway.http(.GET, "/nodes?cluster_id=\(id)", token: admin).envelope["code"]?.intValue == 0)
         }
         await simulator.stop()
     }
