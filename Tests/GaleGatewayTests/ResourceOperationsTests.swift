@@ -74,6 +74,9 @@ struct ResourceOperationsTests {
             #expect(missing["code"]?.intValue == 1004)
             let (_, noNamespace) = try await cluster.get("/pods", ["namespace": "no-such-namespace"])
             #expect(noNamespace["code"]?.intValue == 1003)
+            let (_, noCluster) = try await cluster.gateway.http(.GET, "/pods", token: cluster.admin)
+            #expect(noCluster["code"]?.intValue == 1001)
+            #expect(noCluster["msg"]?.stringValue == "missing parameter \"cluster_id\"")
             let (_, wrongKind) = try await cluster.send(
                 .POST, "/configmaps", ["content": ["kind": "Secret", "metadata": ["name": "x"]]]
             )

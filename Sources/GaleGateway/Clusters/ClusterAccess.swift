@@ -13,7 +13,9 @@ struct ClusterAccess: Sendable {
         verb: APIError.KubeVerb = .read,
         _ body: @Sendable (KubeClient) async throws -> T
     ) async throws -> T {
-        let id = try input.optionalString("cluster_id") ?? input.string("id")
+        guard let id = try input.optionalString("cluster_id") ?? input.pathParameters["id"] else {
+            throw APIError.invalidArgument("missing parameter \"cluster_id\"")
+        }
         let record = try await registry.record(id, for: input.principal)
         let client = try await connections.client(for: record)
         do {

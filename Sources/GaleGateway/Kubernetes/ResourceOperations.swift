@@ -125,7 +125,7 @@ struct ResourceOperations: Sendable {
     static func describe(
         _ method: String, _ resource: KubeResource, name: String, namespace: String?, _ input: OperationInput
     ) throws -> String {
-        let cluster = try input.optionalString("cluster_id") ?? input.string("id")
+        let cluster = try input.optionalString("cluster_id") ?? input.pathParameters["id"] ?? ""
         return "\(method) /\(resource.plural)/\(name) cluster=\(cluster) namespace=\(namespace ?? "")"
     }
 
