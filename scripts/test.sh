@@ -46,7 +46,7 @@ phase_build() {
 
 # swift test, bounded in time. Known flakes (see the issue notes) get one more full run; the
 # failures of the first run are printed either way, so a flake is never silent.
-SWIFT_TEST_TIMEOUT=${SWIFT_TEST_TIMEOUT:-900}
+SWIFT_TEST_TIMEOUT=${SWIFT_TEST_TIMEOUT:-300}
 phase_swift_test() {
     if run_swift_tests "$KUBEGALE_OUTPUT/swift-test.log"; then
         return 0
