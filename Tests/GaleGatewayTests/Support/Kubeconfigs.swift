@@ -3,60 +3,30 @@
 enum Kubeconfigs {
     static let secretMarker = "s3cr3t-token-MARKER-7f1c"
 
-    static let valid = """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: prod
-          cluster:
-            server: https://127.0.0.1:1
-            insecure-skip-tls-verify: true
-        users:
-        - name: admin
-          user:
-            token: \(secretMarker)
-        contexts:
-        - name: prod-admin
-          context:
-            cluster: prod
-            user: admin
-        current-context: prod-admin
-        """
+    /// Nothing listens on 127.0.0.1:1, so clusters registered with it are unreachable.
+    static let valid = make()
+    static let noCurrentContext = make(currentContext: false)
+    static let noServer = make(server: nil)
 
-    static let noCurrentContext = """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: prod
-          cluster:
-            server: https://127.0.0.1:1
-        users:
-        - name: admin
-          user:
-            token: \(secretMarker)
-        contexts:
-        - name: prod-admin
-          context:
-            cluster: prod
-            user: admin
-        """
-
-    static let noServer = """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: prod
-          cluster:
-            insecure-skip-tls-verify: true
-        users:
-        - name: admin
-          user:
-            token: \(secretMarker)
-        contexts:
-        - name: prod-admin
-          context:
-            cluster: prod
-            user: admin
-        current-context: prod-admin
-        """
+    private static func make(server: String? = "https://127.0.0.1:1", currentContext: Bool = true) -> String {
+        let serverLine = server.map { "    server: \($0)\n" } ?? ""
+        return """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: prod
+              cluster:
+            \(serverLine)    insecure-skip-tls-verify: true
+            users:
+            - name: admin
+              user:
+                token: \(secretMarker)
+            contexts:
+            - name: prod-admin
+              context:
+                cluster: prod
+                user: admin
+            \(currentContext ? "current-context: prod-admin" : "")
+            """
+    }
 }
