@@ -164,6 +164,7 @@ let package = Package(
             name: "GaleGatewayTests",
             dependencies: [
                 "GaleGateway",
+                "KubeClient",
                 "KubeSim",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

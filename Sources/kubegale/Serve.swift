@@ -37,6 +37,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds between WebSocket pings. [env: KUBEGALE_PING_INTERVAL]")
     var pingInterval: Int?
 
+    @Option(
+        help: "Seconds a terminal may stay without input or output before it is closed; 0 never. [env: KUBEGALE_TERMINAL_IDLE_TIMEOUT]"
+    )
+    var terminalIdleTimeout: Int?
+
     @Flag(help: "Do not offer permessage-deflate. [env: KUBEGALE_NO_COMPRESSION=1]")
     var noCompression = false
 
@@ -71,6 +76,10 @@ struct Serve: AsyncParsableCommand {
         limits.compression = !(noCompression || environment.flag("NO_COMPRESSION"))
         configuration.webSocket = limits
         configuration.diagnosticEcho = diagnosticEcho || environment.flag("DIAGNOSTIC_ECHO")
+        if let seconds = try terminalIdleTimeout ?? environment.int("TERMINAL_IDLE_TIMEOUT") {
+            guard seconds >= 0 else { throw ValidationError("the terminal idle timeout must not be negative") }
+            configuration.terminal.idleTimeout = seconds == 0 ? nil : .seconds(seconds)
+        }
 
         let level = logLevel ?? environment["LOG_LEVEL"] ?? "info"
         guard let logLevel = Logger.Level(rawValue: level) else {

@@ -45,6 +45,14 @@ actor ClusterConnections {
         return connection.client
     }
 
+    /// The client of cluster `id` whatever its cached state, for live upstreams (watches, metrics
+    /// feeds) that keep trying while a cluster is down and must get through the moment it is back.
+    /// Throws 1002 when the cluster is no longer registered.
+    func upstreamClient(cluster id: Int64) async throws -> KubeClient {
+        guard let record = try await registry.store.get(id: id) else { throw APIError.clusterNotFound(String(id)) }
+        return try connection(for: record).client
+    }
+
     /// Asks the cluster for its version and records the outcome, in memory and in the registry.
     @discardableResult
     func probe(_ record: ClusterRecord) async -> State {

@@ -10,6 +10,8 @@ struct APIResponder: Sendable {
     let authority: TokenAuthority
     let dispatcher: OperationDispatcher
     let maxBodySize: Int
+    /// `GET /pods/{name}/logs?follow=true`, answered as a text stream instead of an envelope.
+    let podLogFollow: PodLogFollowRoute
 
     @Sendable func respond(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let query = APIPath.query(request.uri)
@@ -20,6 +22,11 @@ struct APIResponder: Sendable {
             return Self.response(Envelope(error))
         }
         let (path, _) = APIPath.split(request.uri.path)
+        if let stream = await podLogFollow.response(
+            method: request.method, path: path, query: query, principal: principal, logger: context.logger)
+        {
+            return stream
+        }
         let body: JSONValue?
         do throws(APIError) {
             body = try await readBody(request)
@@ -33,7 +40,8 @@ struct APIResponder: Sendable {
             body: body,
             principal: principal,
             transport: .http,
-            logger: context.logger
+            logger: context.logger,
+            origin: RequestOrigin(request.head)
         )
         return Self.response(envelope)
     }

@@ -14,7 +14,10 @@ struct HTTPRoutes {
         let api = APIResponder(
             authority: gateway.tokens,
             dispatcher: gateway.dispatcher,
-            maxBodySize: gateway.configuration.maxBodySize
+            maxBodySize: gateway.configuration.maxBodySize,
+            podLogFollow: PodLogFollowRoute(
+                dispatcher: gateway.dispatcher,
+                logs: LogStreams(registry: gateway.registry, connections: gateway.connections))
         )
         let apiGroup = router.group(RouterPath(APIPath.base))
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {

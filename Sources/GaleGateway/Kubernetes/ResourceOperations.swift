@@ -57,9 +57,18 @@ struct ResourceOperations: Sendable {
             labelSelector: try input.optionalString("labelSelector"),
             fieldSelector: try input.optionalString("fieldSelector")
         )
-        return try await access.call(input) { client in
-            let list = try await client.list(resource, namespace: namespace, options: options)
-            var items = list["items"]?.arrayValue ?? []
+        return try await access.call(input) { record, client in
+            let key = WatchKey(
+                cluster: record.id, resource: resource.plural, namespace: namespace, name: nil,
+                labelSelector: options.labelSelector.flatMap { $0.isEmpty ? nil : $0 },
+                fieldSelector: options.fieldSelector.flatMap { $0.isEmpty ? nil : $0 })
+            var items: [JSONValue]
+            if let cached = try await access.lists?.objects(key) {
+                items = cached
+            } else {
+                items = try await client.list(resource, namespace: namespace, options: options)["items"]?.arrayValue ?? []
+                items.sort { Self.sortKey($0) < Self.sortKey($1) }
+            }
             if items.isEmpty, let namespace {
                 // The apiserver lists a missing namespace as empty; the seed wants 1003.
                 _ = try await client.get(ResourceCatalog.namespaces, namespace: nil, name: namespace)
@@ -67,7 +76,6 @@ struct ResourceOperations: Sendable {
             if let keyword, !keyword.isEmpty {
                 items = items.filter { ($0["metadata"]?["name"]?.stringValue ?? "").lowercased().contains(keyword) }
             }
-            items.sort { Self.sortKey($0) < Self.sortKey($1) }
             let page = Array(items.dropFirst(paging.offset).prefix(paging.pageSize))
             return paging.envelope(items: page, total: items.count)
         }
@@ -77,8 +85,9 @@ struct ResourceOperations: Sendable {
         var object = try ResourceContent.object(input, kind: resource.kind)
         let namespace = resource.namespaced ? try namespace(resource, input, object: object) : nil
         if let namespace { object["metadata"]?["namespace"] = .string(namespace) }
-        return try await access.call(input, verb: .create) { [object] client in
-            try await client.create(resource, namespace: namespace, object: object)
+        return try await access.call(input, verb: .create) { [object] record, client in
+            defer { access.lists?.noteWrite(cluster: record.id, resource: resource.plural) }
+            return try await client.create(resource, namespace: namespace, object: object)
         }
     }
 
@@ -91,7 +100,8 @@ struct ResourceOperations: Sendable {
             throw APIError.invalidArgument("content.metadata.name does not match \"\(name)\"")
         }
         let operation = try Self.describe("PUT", resource, name: name, namespace: namespace, input)
-        return try await access.call(input, verb: .update) { [object] client in
+        return try await access.call(input, verb: .update) { [object] record, client in
+            defer { access.lists?.noteWrite(cluster: record.id, resource: resource.plural) }
             var object = object
             if object["metadata"]?["resourceVersion"] == nil {
                 // Like `kubectl replace`, an update without a version applies to the current one.
@@ -110,7 +120,8 @@ struct ResourceOperations: Sendable {
         let namespace = try namespace(resource, input)
         let name = try input.string("name")
         let operation = try Self.describe("DELETE", resource, name: name, namespace: namespace, input)
-        return try await access.call(input, verb: .delete) { client in
+        return try await access.call(input, verb: .delete) { record, client in
+            defer { access.lists?.noteWrite(cluster: record.id, resource: resource.plural) }
             try await confirmations.require(input, operation: operation) {
                 let object = try await client.get(resource, namespace: namespace, name: name)
                 _ = try await client.delete(resource, namespace: namespace, name: name, options: DeleteOptions(dryRun: true))

@@ -28,7 +28,8 @@ public struct OperationDispatcher: Sendable {
         body: JSONValue?,
         principal: Principal,
         transport: Transport,
-        logger: Logger
+        logger: Logger,
+        origin: RequestOrigin? = nil
     ) async -> Envelope {
         let start = ContinuousClock.now
         let operation: Operation
@@ -52,7 +53,8 @@ public struct OperationDispatcher: Sendable {
                 pathParameters: parameters,
                 query: query,
                 body: body,
-                logger: logger
+                logger: logger,
+                origin: origin
             )
             envelope = Envelope(data: try await operation.handler(input))
         } catch let error as APIError {

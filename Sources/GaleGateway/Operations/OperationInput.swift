@@ -10,19 +10,24 @@ public struct OperationInput: Sendable {
     public let query: [String: String]
     public let body: JSONValue?
     public let logger: Logger
+    /// Where the client addressed the gateway (the HTTP request, or the upgrade request of the
+    /// socket a frame came on); `nil` when unknown. URLs handed back to the client are built on it.
+    public let origin: RequestOrigin?
 
     public init(
         principal: Principal,
         pathParameters: [String: String],
         query: [String: String],
         body: JSONValue?,
-        logger: Logger
+        logger: Logger,
+        origin: RequestOrigin? = nil
     ) {
         self.principal = principal
         self.pathParameters = pathParameters
         self.query = query
         self.body = body
         self.logger = logger
+        self.origin = origin
     }
 
     /// The raw value of a parameter, wherever it was given.

@@ -24,6 +24,11 @@ public final class Gateway: Service {
     /// Sample history of every cluster, fed by ``MetricsSampler`` and read by `GET /metrics/stats`.
     let metricsSampling = MetricsSampler.Configuration()
     let metricsHistory: MetricsHistory
+    /// Shared upstream watches behind every `watch` and `events` channel.
+    let hub: WatchHub
+    /// Shared metrics samplers behind every `metrics` channel.
+    let metricsFeeds: MetricsFeeds
+    let liveChannels: LiveChannels
     private let logger: Logger
 
     /// Opens the data directory (creating it, its database and secrets as needed).
@@ -53,11 +58,19 @@ public final class Gateway: Service {
         registry = ClusterRegistry(store: store, sealer: try KubeconfigSealer(keyData: keyData))
 
         metrics = GatewayMetrics()
-        sessions = SessionRegistry(metrics: metrics)
-        connections = ClusterConnections(registry: registry, logger: logger)
+        sessions = SessionRegistry(
+            metrics: metrics, live: LiveSessions(resumeWindow: configuration.live.resumeWindow))
+        let connections = ClusterConnections(registry: registry, logger: logger)
+        self.connections = connections
+        let hub = WatchHub(configuration: configuration.live.sharedWatch, logger: logger) { cluster in
+            try await connections.upstreamClient(cluster: cluster)
+        }
+        self.hub = hub
         var table = OperationTable()
         table.add(contentsOf: registry.operations(connections: connections))
-        let access = ClusterAccess(registry: registry, connections: connections)
+        let access = ClusterAccess(
+            registry: registry, connections: connections,
+            lists: configuration.live.cacheLists ? CachedLists(hub: hub) : nil)
         table.add(contentsOf: access.clusterOperations)
         let confirmations = ConfirmationGate()
         table.add(contentsOf: ResourceOperations(access: access, confirmations: confirmations).operations)
@@ -65,9 +78,19 @@ public final class Gateway: Service {
         table.add(
             contentsOf: SpecialOperations(
                 access: access, confirmations: confirmations, terminals: terminalTickets, history: metricsHistory,
-                webSocketOrigin: PodOperations.webSocketOrigin(host: configuration.host, port: configuration.port)
+                webSocketOrigin: PodOperations.webSocketOrigin(host: configuration.host, port: configuration.port),
+                terminal: configuration.terminal
             ).operations)
         dispatcher = OperationDispatcher(table: table, metrics: metrics)
+
+        metricsFeeds = MetricsFeeds(
+            history: metricsHistory, minimumInterval: configuration.live.minimumMetricsInterval, logger: logger
+        ) { cluster in
+            try await connections.upstreamClient(cluster: cluster)
+        }
+        liveChannels = LiveChannels(
+            registry: registry, connections: connections, hub: hub, metrics: metricsFeeds,
+            configuration: configuration.live, execIdleTimeout: configuration.terminal.idleTimeout)
     }
 
     /// Registers the demo cluster through `kubeconfig` — the same path as any cluster — when the
@@ -113,9 +136,11 @@ public final class Gateway: Service {
         do {
             try await group.run()
         } catch {
+            await hub.stopAll()
             await connections.shutdown()
             throw error
         }
+        await hub.stopAll()
         await connections.shutdown()
     }
 
@@ -128,6 +153,7 @@ public final class Gateway: Service {
         let endpoint = WebSocketEndpoint(
             authority: tokens,
             dispatcher: dispatcher,
+            channels: liveChannels,
             sessions: sessions,
             limits: limits,
             metrics: metrics
@@ -135,6 +161,10 @@ public final class Gateway: Service {
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         webSocketRouter.ws("/ws", shouldUpgrade: endpoint.shouldUpgrade, onUpgrade: endpoint.session)
         webSocketRouter.ws("\(APIPath.base)/ws", shouldUpgrade: endpoint.shouldUpgrade, onUpgrade: endpoint.session)
+        let terminals = TerminalEndpoint(
+            tickets: terminalTickets, access: ClusterAccess(registry: registry, connections: connections), limits: limits,
+            configuration: configuration.terminal)
+        webSocketRouter.ws("/ws/terminal/{ticket}", shouldUpgrade: terminals.shouldUpgrade, onUpgrade: terminals.terminal)
         if configuration.diagnosticEcho {
             webSocketRouter.ws("/ws/echo", shouldUpgrade: endpoint.shouldUpgrade, onUpgrade: endpoint.echo)
         }

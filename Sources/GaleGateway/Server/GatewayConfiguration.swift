@@ -23,6 +23,10 @@ public struct GatewayConfiguration: Sendable {
     public var diagnosticEcho: Bool
     /// How often every registered cluster is probed for reachability.
     public var probeInterval: Duration
+    /// Terminal sockets (idle timeout) and node terminals' debug pods.
+    public var terminal: TerminalConfiguration
+    /// Live channels: limits, resume window, upstream reconnection.
+    public var live: LiveConfiguration
 
     public init(
         host: String = "127.0.0.1",
@@ -34,7 +38,9 @@ public struct GatewayConfiguration: Sendable {
         webSocket: WebSocketLimits = .init(),
         maxBodySize: Int = 4 << 20,
         diagnosticEcho: Bool = false,
-        probeInterval: Duration = .seconds(10)
+        probeInterval: Duration = .seconds(10),
+        terminal: TerminalConfiguration = .init(),
+        live: LiveConfiguration = .init()
     ) {
         self.host = host
         self.port = port
@@ -46,5 +52,7 @@ public struct GatewayConfiguration: Sendable {
         self.maxBodySize = maxBodySize
         self.diagnosticEcho = diagnosticEcho
         self.probeInterval = probeInterval
+        self.terminal = terminal
+        self.live = live
     }
 }

@@ -8,6 +8,7 @@ public final class GatewayMetrics: Sendable {
     let connections: Gauge
     let channels: Gauge
     let framesIn: Counter
+    let slowConsumers: Counter
     let framesOut: Counter
     let bytesIn: Counter
     let bytesOut: Counter
@@ -28,6 +29,9 @@ public final class GatewayMetrics: Sendable {
         }
         connections = registry.makeGauge(descriptor: name("websocket", "connections", "Open WebSocket connections."))
         channels = registry.makeGauge(descriptor: name("channels", "open", "Open channels over all sockets."))
+        slowConsumers = registry.makeCounter(
+            descriptor: name("slow_consumers", "total", "Sockets closed with 4008 because the client did not keep up.")
+        )
         framesIn = registry.makeCounter(descriptor: name("frames_received", "total", "WebSocket messages received."))
         framesOut = registry.makeCounter(descriptor: name("frames_sent", "total", "WebSocket messages sent."))
         bytesIn = registry.makeCounter(

@@ -6,68 +6,101 @@ import HTTPTypes
 import Logging
 import NIOCore
 import NIOWebSocket
+import Synchronization
 import WSCore
 
-/// One authenticated WebSocket: reads client frames, runs requests concurrently through the
-/// operation dispatcher, and writes every answer through one ordered, bounded queue.
+/// One authenticated WebSocket: reads client frames, runs requests and subscriptions
+/// concurrently, and writes every answer through one ordered, bounded queue.
+///
+/// The channels belong to a ``LiveSession``, which outlives the socket for the resume window: a
+/// client that reconnects and names it in `hello` takes it over, with what it missed replayed.
 final class GatewaySession: Sendable {
-    let id: String
     let principal: Principal
     let compression: Bool
     private let dispatcher: OperationDispatcher
+    private let channels: LiveChannels
+    private let liveSessions: LiveSessions
     private let limits: WebSocketLimits
     private let metrics: GatewayMetrics
     private let logger: Logger
+    /// Where the client addressed the gateway (its upgrade request), for URLs in answers.
+    private let origin: RequestOrigin?
     private let queue: OutboundQueue
+    private let live: Mutex<LiveSession>
+    /// Cancels the reader and writer tasks, when the client is dropped as a slow consumer.
+    private let cancelTasks = Mutex<@Sendable () -> Void>({})
 
     init(
         principal: Principal,
         compression: Bool,
         dispatcher: OperationDispatcher,
+        channels: LiveChannels,
+        liveSessions: LiveSessions,
         limits: WebSocketLimits,
         metrics: GatewayMetrics,
-        logger: Logger
+        logger: Logger,
+        origin: RequestOrigin? = nil
     ) {
-        self.id = Self.makeSessionID()
         self.principal = principal
+        self.origin = origin
         self.compression = compression
         self.dispatcher = dispatcher
+        self.channels = channels
+        self.liveSessions = liveSessions
         self.limits = limits
         self.metrics = metrics
+        let live = LiveSession(principal: principal, replay: channels.configuration.replay)
+        self.live = Mutex(live)
         var logger = logger
-        logger[metadataKey: "session"] = "\(id)"
+        logger[metadataKey: "session"] = "\(live.id)"
         logger[metadataKey: "subject"] = "\(principal.subject)"
         self.logger = logger
         self.queue = OutboundQueue(capacity: limits.outboundQueueCapacity)
     }
 
+    /// The id of the live session this socket serves (it changes when the client resumes another).
+    var id: String { live.withLock { $0.id } }
+
+    private var liveSession: LiveSession { live.withLock { $0 } }
+
     /// Runs the session until the socket closes. Errors of the inbound stream (a message over
     /// the limit, invalid UTF-8) are rethrown so the transport closes with their code.
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await self.writeLoop(outbound) }
-            group.addTask { try await self.closeWhenTokenExpires() }
-            do {
-                await send(.hello(helloFrame))
-                try await readLoop(inbound)
-            } catch {
-                await queue.finish()
-                group.cancelAll()
-                throw error
-            }
-            await queue.finish()
-            group.cancelAll()
+        let session = liveSession
+        liveSessions.add(session)
+        session.attach(queue, hello: .hello(helloFrame(session.id)), onOverflow: { [weak self] in self?.dropSlowConsumer() })
+        let writer = Task { await self.writeLoop(outbound) }
+        let expiry = Task { await self.closeWhenTokenExpires() }
+        let reader = Task { try await self.readLoop(inbound) }
+        cancelTasks.withLock { $0 = { writer.cancel(); reader.cancel() } }
+        defer {
+            expiry.cancel()
+            liveSession.detach(queue)
+            queue.finish()
         }
+        do {
+            try await withTaskCancellationHandler {
+                try await reader.value
+            } onCancel: {
+                reader.cancel()
+            }
+        } catch {
+            queue.finish()
+            writer.cancel()
+            throw error
+        }
+        queue.finish()
+        await writer.value
     }
 
     /// Asks the client to go away with `code` (graceful shutdown: 1001).
-    func close(code: UInt16, reason: String) async {
-        await queue.send(.close(code: code, reason: reason))
+    func close(code: UInt16, reason: String) {
+        queue.enqueue(.close(code: code, reason: reason))
     }
 
-    private var helloFrame: ServerFrame.Hello {
+    private func helloFrame(_ sessionID: String) -> ServerFrame.Hello {
         ServerFrame.Hello(
-            session: id,
+            session: sessionID,
             subject: principal.subject,
             role: principal.role.rawValue,
             heartbeatSeconds: Int(limits.pingInterval.components.seconds),
@@ -79,6 +112,8 @@ final class GatewaySession: Sendable {
     private func send(_ frame: ServerFrame) async {
         await queue.send(.text(frame.text))
     }
+
+    // MARK: Reading
 
     private func readLoop(_ inbound: WebSocketInboundStream) async throws {
         try await withThrowingTaskGroup(of: Void.self) { requests in
@@ -95,16 +130,18 @@ final class GatewaySession: Sendable {
                         await send(.error(id: error.id, channel: nil, code: error.code, msg: error.message))
                         continue
                     }
-                    guard case .request(let request) = frame else {
+                    switch frame {
+                    case .request, .subscribe, .exec:
+                        // May take a while (an apiserver call, an initial LIST): run beside the reader.
+                        if inFlight >= limits.maxInFlightRequests {
+                            try await requests.next()
+                            inFlight -= 1
+                        }
+                        requests.addTask { await self.handleConcurrent(frame) }
+                        inFlight += 1
+                    default:
                         await handle(frame)
-                        continue
                     }
-                    if inFlight >= limits.maxInFlightRequests {
-                        try await requests.next()
-                        inFlight -= 1
-                    }
-                    requests.addTask { await self.handle(request) }
-                    inFlight += 1
                 case .binary(let buffer):
                     metrics.bytesIn.increment(by: Int64(buffer.readableBytes))
                     await handleBinary(buffer)
@@ -116,34 +153,103 @@ final class GatewaySession: Sendable {
 
     private func handle(_ frame: ClientFrame) async {
         switch frame {
-        case .hello:
-            // Resuming channels arrives with live channels; until then a client learns from the
-            // session id in this answer that it has a new session.
-            await send(.hello(helloFrame))
+        case .hello(let hello):
+            resume(hello)
         case .ping(let id):
             await send(.pong(id: id))
+        case .unsubscribe(let channel):
+            if !liveSession.unsubscribe(channel) { await noChannel(channel) }
+        case .resize(let channel, let cols, let rows):
+            if !liveSession.deliver(.resize(cols: cols, rows: rows), to: channel) { await noChannel(channel) }
+        case .request, .subscribe, .exec:
+            await handleConcurrent(frame)
+        }
+    }
+
+    private func handleConcurrent(_ frame: ClientFrame) async {
+        switch frame {
         case .request(let request):
             await handle(request)
         case .subscribe(let subscribe):
-            await send(unavailable(id: subscribe.id, "stream \"\(subscribe.stream)\""))
+            do throws(APIError) {
+                try await channels.subscribe(subscribe, session: liveSession)
+            } catch {
+                await send(.error(id: subscribe.id, channel: nil, code: error.code, msg: error.message))
+            }
         case .exec(let exec):
-            await send(unavailable(id: exec.id, "exec"))
-        case .unsubscribe(let channel), .resize(let channel, _, _):
-            await send(.error(id: nil, channel: channel, code: .invalidArgument, msg: "no open channel \(channel)"))
+            do throws(APIError) {
+                try await channels.exec(exec, session: liveSession)
+            } catch {
+                await send(.error(id: exec.id, channel: nil, code: error.code, msg: error.message))
+            }
+        default:
+            await handle(frame)
         }
     }
 
-    private func unavailable(id: FrameID, _ what: String) -> ServerFrame {
-        .error(id: id, channel: nil, code: .invalidArgument, msg: "\(what) is not available on this gateway version")
+    private func noChannel(_ channel: UInt32) async {
+        await send(.error(id: nil, channel: channel, code: .invalidArgument, msg: "no open channel \(channel)"))
+    }
+
+    /// A client `hello` naming an earlier session takes it over: what each listed channel missed
+    /// is replayed (or resynced), unlisted channels are closed. Without a resumable session the
+    /// answer is a `hello` of the current one — a new session, as the client can tell by its id.
+    private func resume(_ hello: ClientFrame.Hello) {
+        let current = liveSession
+        guard let wanted = hello.session, wanted != current.id,
+            let previous = liveSessions.resumable(wanted, by: principal), !current.hasChannels
+        else {
+            queue.enqueue(.text(ServerFrame.hello(helloFrame(current.id)).text))
+            return
+        }
+        live.withLock { $0 = previous }
+        current.detach(queue)
+        liveSessions.remove(current)
+        logger.info("session resumed", metadata: ["resumed": "\(previous.id)"])
+        previous.attach(
+            queue, hello: .hello(helloFrame(previous.id)), resume: hello.lastSeq,
+            onOverflow: { [weak self] in self?.dropSlowConsumer() })
     }
 
     private func handleBinary(_ buffer: ByteBuffer) async {
+        let frame: StreamFrame
         do throws(FrameError) {
-            let frame = try StreamFrame(buffer: buffer)
-            await send(.error(id: nil, channel: frame.channel, code: .invalidArgument, msg: "no open channel \(frame.channel)"))
+            frame = try StreamFrame(buffer: buffer)
         } catch {
             await send(.error(id: nil, channel: nil, code: error.code, msg: error.message))
+            return
         }
+        let input: ChannelInput
+        switch frame.stream {
+        case .stdin:
+            input = .stdin(frame.payload)
+        case .resize:
+            guard let size = try? JSONValue(parsing: frame.payload.readableBytesView),
+                let cols = size["cols"]?.intValue, let rows = size["rows"]?.intValue,
+                (1...10_000).contains(cols), (1...10_000).contains(rows)
+            else {
+                await send(.error(
+                    id: nil, channel: frame.channel, code: .invalidArgument,
+                    msg: "a resize stream frame carries {\"cols\":1-10000,\"rows\":1-10000}"))
+                return
+            }
+            input = .resize(cols: Int(cols), rows: Int(rows))
+        case .close:
+            guard frame.payload.readableBytes == 1, let stream = frame.payload.getInteger(at: frame.payload.readerIndex, as: UInt8.self)
+            else {
+                await send(.error(
+                    id: nil, channel: frame.channel, code: .invalidArgument,
+                    msg: "a close stream frame carries one byte, the stream to close"))
+                return
+            }
+            input = .closeStream(stream)
+        default:
+            await send(.error(
+                id: nil, channel: frame.channel, code: .invalidArgument,
+                msg: "stream \(frame.stream.rawValue) cannot be written by clients (use 0 stdin, 4 resize, 255 close)"))
+            return
+        }
+        if !liveSession.deliver(input, to: frame.channel) { await noChannel(frame.channel) }
     }
 
     private func handle(_ request: ClientFrame.Request) async {
@@ -155,10 +261,13 @@ final class GatewaySession: Sendable {
             body: request.body,
             principal: principal,
             transport: .websocket,
-            logger: logger
+            logger: logger,
+            origin: origin
         )
         await send(.response(id: request.id, code: envelope.code, msg: envelope.msg, data: envelope.data))
     }
+
+    // MARK: Writing
 
     private func writeLoop(_ outbound: WebSocketOutboundWriter) async {
         while let message = await queue.next() {
@@ -174,31 +283,37 @@ final class GatewaySession: Sendable {
                     metrics.bytesOut.increment(by: Int64(buffer.readableBytes))
                 case .close(let code, let reason):
                     try await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason)
-                    await queue.finish()
+                    queue.finish()
                     return
                 }
             } catch {
                 logger.debug("socket write failed", metadata: ["error": "\(error)"])
-                await queue.finish()
+                queue.finish()
                 return
             }
         }
     }
 
-    /// Closes with 4002 when the token expires mid-session: a socket is never more trusted than
-    /// the token that opened it.
-    private func closeWhenTokenExpires() async throws {
-        let remaining = principal.expiresAt.timeIntervalSinceNow
-        try await Task.sleep(for: .seconds(max(0, remaining)))
-        await send(.error(id: nil, channel: nil, code: .tokenExpired, msg: "token expired"))
-        await close(code: CloseCode.tokenExpired, reason: "token expired")
+    /// A channel overflowed: the client is not reading. Everything queued is dropped for a 4008
+    /// close, and if even that cannot be written soon the socket is torn down; the live session
+    /// stays resumable.
+    private func dropSlowConsumer() {
+        logger.warning("slow consumer: closing the socket with 4008")
+        metrics.slowConsumers.increment()
+        queue.abort(with: .close(code: CloseCode.slowConsumer, reason: "slow consumer: reconnect and resume"))
+        let cancel = cancelTasks.withLock { $0 }
+        Task {
+            try? await Task.sleep(for: .seconds(2))
+            cancel()
+        }
     }
 
-    private static func makeSessionID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<2).map { _ in
-            let hex = String(generator.next() as UInt64, radix: 16)
-            return String(repeating: "0", count: 16 - hex.count) + hex
-        }.joined()
+    /// Closes with 4002 when the token expires mid-session: a socket is never more trusted than
+    /// the token that opened it.
+    private func closeWhenTokenExpires() async {
+        let remaining = principal.expiresAt.timeIntervalSinceNow
+        do { try await Task.sleep(for: .seconds(max(0, remaining))) } catch { return }
+        await send(.error(id: nil, channel: nil, code: .tokenExpired, msg: "token expired"))
+        close(code: CloseCode.tokenExpired, reason: "token expired")
     }
 }

@@ -1,4 +1,5 @@
 public import NIOCore
+import Synchronization
 
 /// What a session writes to its socket, in order.
 public enum OutboundMessage: Sendable {
@@ -10,63 +11,163 @@ public enum OutboundMessage: Sendable {
 
 /// The bounded queue between a session's producers and the one task that writes its socket.
 ///
-/// One writer keeps frames in order (compression with context takeover depends on it), and
-/// the bound turns a client that stops reading into producers that wait, instead of memory
-/// that grows.
-actor OutboundQueue {
-    private var buffer: [OutboundMessage] = []
-    private var head = 0
-    private let capacity: Int
-    private var waitingProducers: [CheckedContinuation<Void, Never>] = []
-    private var waitingConsumer: CheckedContinuation<OutboundMessage?, Never>?
-    private var finished = false
+/// One writer keeps frames in order (compression with context takeover depends on it). The
+/// bound turns a client that stops reading into producers that wait in ``send(_:)`` instead of
+/// memory that grows. ``enqueue(_:)`` never waits: it is for the few frames that must go out in
+/// a fixed place (a replay after resume, control frames), so callers can order them under their
+/// own lock — which is why this is a lock-protected class and not an actor.
+final class OutboundQueue: Sendable {
+    private struct State {
+        var buffer: [OutboundMessage] = []
+        var head = 0
+        var finished = false
+        var consumer: CheckedContinuation<OutboundMessage?, Never>?
+        var producers: [(id: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+        var nextProducerID: UInt64 = 0
 
-    init(capacity: Int) {
-        precondition(capacity > 0)
-        self.capacity = capacity
-    }
+        var count: Int { buffer.count - head }
 
-    private var count: Int { buffer.count - head }
-
-    /// Queues `message`, waiting while the queue is full. Returns `false` once the queue is
-    /// finished (the socket is gone), so producers can stop.
-    @discardableResult
-    func send(_ message: OutboundMessage) async -> Bool {
-        while count >= capacity, !finished {
-            await withCheckedContinuation { waitingProducers.append($0) }
-        }
-        guard !finished else { return false }
-        if let consumer = waitingConsumer {
-            waitingConsumer = nil
-            consumer.resume(returning: message)
-        } else {
-            buffer.append(message)
-        }
-        return true
-    }
-
-    /// The next message, waiting for one; `nil` after ``finish()`` once the queue is drained.
-    func next() async -> OutboundMessage? {
-        if count > 0 {
+        mutating func pop() -> OutboundMessage {
             let message = buffer[head]
             head += 1
             if head > 64, head * 2 > buffer.count {
                 buffer.removeFirst(head)
                 head = 0
             }
-            if !waitingProducers.isEmpty { waitingProducers.removeFirst().resume() }
             return message
         }
-        guard !finished else { return nil }
-        return await withCheckedContinuation { waitingConsumer = $0 }
     }
 
-    /// Stops the queue: pending producers return `false`, the consumer drains what is queued.
+    /// Messages queued before ``send(_:)`` waits.
+    let capacity: Int
+    private let state = Mutex(State())
+
+    init(capacity: Int) {
+        precondition(capacity > 0)
+        self.capacity = capacity
+    }
+
+    /// Messages waiting to be written.
+    var count: Int { state.withLock { $0.count } }
+
+    /// Whether the socket is gone (nothing more will be written).
+    var isFinished: Bool { state.withLock { $0.finished } }
+
+    /// Queues `message` now, whatever the queue holds. Returns `false` once the queue is finished.
+    @discardableResult
+    func enqueue(_ message: OutboundMessage) -> Bool {
+        let (accepted, consumer): (Bool, CheckedContinuation<OutboundMessage?, Never>?) = state.withLock { state in
+            guard !state.finished else { return (false, nil) }
+            if let consumer = state.consumer {
+                state.consumer = nil
+                return (true, consumer)
+            }
+            state.buffer.append(message)
+            return (true, nil)
+        }
+        consumer?.resume(returning: message)
+        return accepted
+    }
+
+    /// Queues `message`, first waiting while the queue is full. Returns `false` once the queue
+    /// is finished (the socket is gone) or the waiting task is cancelled, so producers can stop.
+    @discardableResult
+    func send(_ message: OutboundMessage) async -> Bool {
+        guard await waitForRoom() else { return false }
+        return enqueue(message)
+    }
+
+    /// Waits until the queue has room. Returns `false` when it is finished or the task is cancelled.
+    func waitForRoom() async -> Bool {
+        while true {
+            if Task.isCancelled { return false }
+            let id: UInt64? = state.withLock { state in
+                if state.finished || state.count < capacity { return nil }
+                state.nextProducerID += 1
+                return state.nextProducerID
+            }
+            guard let id else { return !isFinished }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let resumeNow = state.withLock { state in
+                        if state.finished || state.count < capacity || Task.isCancelled { return true }
+                        state.producers.append((id, continuation))
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            } onCancel: {
+                let waiting = state.withLock { state in
+                    state.producers.firstIndex { $0.id == id }.map { state.producers.remove(at: $0).continuation }
+                }
+                waiting?.resume()
+            }
+        }
+    }
+
+    /// The next message, waiting for one; `nil` after ``finish()`` once the queue is drained.
+    func next() async -> OutboundMessage? {
+        enum Next {
+            case message(OutboundMessage, CheckedContinuation<Void, Never>?)
+            case end
+            case wait
+        }
+        let taken: Next = state.withLock { state in
+            if state.count > 0 {
+                let message = state.pop()
+                let producer = state.producers.isEmpty ? nil : state.producers.removeFirst().continuation
+                return .message(message, producer)
+            }
+            return state.finished ? .end : .wait
+        }
+        switch taken {
+        case .message(let message, let producer):
+            producer?.resume()
+            return message
+        case .end:
+            return nil
+        case .wait:
+            return await withCheckedContinuation { continuation in
+                let ready: OutboundMessage?? = state.withLock { state in
+                    if state.count > 0 { return .some(state.pop()) }
+                    if state.finished { return .some(nil) }
+                    state.consumer = continuation
+                    return .none
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        }
+    }
+
+    /// Drops everything waiting, queues `message` alone and finishes the queue: for a client so
+    /// far behind that only a close frame is still worth sending.
+    func abort(with message: OutboundMessage) {
+        let (producers, consumer) = state.withLock { state in
+            state.buffer = [message]
+            state.head = 0
+            state.finished = true
+            let producers = state.producers.map(\.continuation)
+            state.producers.removeAll()
+            let consumer = state.consumer
+            state.consumer = nil
+            if consumer != nil { state.buffer = [] }
+            return (producers, consumer)
+        }
+        for producer in producers { producer.resume() }
+        consumer?.resume(returning: message)
+    }
+
+    /// Stops the queue: waiting producers return `false`, the consumer drains what is queued.
     func finish() {
-        finished = true
-        for producer in waitingProducers { producer.resume() }
-        waitingProducers.removeAll()
-        waitingConsumer?.resume(returning: nil)
-        waitingConsumer = nil
+        let (producers, consumer) = state.withLock { state in
+            state.finished = true
+            let producers = state.producers.map(\.continuation)
+            state.producers.removeAll()
+            let consumer = state.count == 0 ? state.consumer : nil
+            if consumer != nil { state.consumer = nil }
+            return (producers, consumer)
+        }
+        for producer in producers { producer.resume() }
+        consumer?.resume(returning: nil)
     }
 }

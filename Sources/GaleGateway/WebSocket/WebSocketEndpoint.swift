@@ -11,6 +11,7 @@ import WSCore
 struct WebSocketEndpoint: Sendable {
     let authority: TokenAuthority
     let dispatcher: OperationDispatcher
+    let channels: LiveChannels
     let sessions: SessionRegistry
     let limits: WebSocketLimits
     let metrics: GatewayMetrics
@@ -34,9 +35,12 @@ struct WebSocketEndpoint: Sendable {
             principal: principal,
             compression: offersDeflate(context.request),
             dispatcher: dispatcher,
+            channels: channels,
+            liveSessions: sessions.live,
             limits: limits,
             metrics: metrics,
-            logger: context.logger
+            logger: context.logger,
+            origin: RequestOrigin(context.request.head)
         )
         sessions.register(session)
         defer { sessions.unregister(session) }

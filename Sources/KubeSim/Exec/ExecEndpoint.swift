@@ -12,6 +12,7 @@ struct ExecEndpoint: Sendable {
     let token: String
     let streams: LiveStreams
     let filesystems: FileSystems
+    let activity: ExecActivity
 
     static let supportedProtocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"]
 
@@ -30,11 +31,13 @@ struct ExecEndpoint: Sendable {
         guard let request = try? parse(head) else { return .dontUpgrade }
         let filesystems = self.filesystems
         let streams = self.streams
+        let activity = self.activity
         return .upgrade([.secWebSocketProtocol: request.subprotocol]) { inbound, outbound, _ in
             let fs = filesystems.filesystem(
                 podUID: ControllerManager.uid(request.pod), container: request.container,
                 hostname: ControllerManager.name(request.pod), image: request.image)
-            try await ExecSession(request: request, fs: fs, streams: streams).run(inbound: inbound, outbound: outbound)
+            try await ExecSession(request: request, fs: fs, streams: streams, activity: activity)
+                .run(inbound: inbound, outbound: outbound)
         }
     }
 
@@ -80,6 +83,7 @@ struct ExecSession: Sendable {
     let request: ExecEndpoint.Request
     let fs: MemoryFileSystem
     let streams: LiveStreams
+    let activity: ExecActivity
 
     static func frame(_ stream: UInt8, _ bytes: [UInt8]) -> ByteBuffer {
         var buffer = ByteBuffer()
@@ -116,12 +120,25 @@ struct ExecSession: Sendable {
         if !request.stdin { input.close() }
         let terminal = TerminalSize()
         let tty = request.tty
+        let activity = self.activity
+        activity.opened()
+        defer { activity.closed() }
+        // Set once the client is gone: endless commands (`yes`) stop then, as on SIGHUP.
+        let hungUp = Locked(false)
         let write: @Sendable (UInt8, [UInt8]) async -> Void = { stream, bytes in
             guard !bytes.isEmpty else { return }
             let payload = tty && stream != 3 ? Self.terminalOutput(bytes) : bytes
-            try? await outbound.write(.binary(Self.frame(tty && stream == 2 ? 1 : stream, payload)))
+            do {
+                try await outbound.write(.binary(Self.frame(tty && stream == 2 ? 1 : stream, payload)))
+                activity.wrote(payload.count)
+            } catch {
+                if !hungUp.withLock({ $0 }) { print("DEBUG sim write failed", error) }
+                hungUp.withLock { $0 = true }
+            }
         }
-        let io = ShellIO(input: input, output: { await write(1, $0) }, error: { await write(2, $0) })
+        let io = ShellIO(
+            input: input, output: { await write(1, $0) }, error: { await write(2, $0) },
+            hungUp: { hungUp.withLock { $0 } })
         let request = self.request
         let fs = self.fs
         let streamID = streams.register { input.close() }
@@ -148,6 +165,9 @@ struct ExecSession: Sendable {
                 default: break
                 }
             }
+            // Hang-up before end of input, so that the shell sees why its input ended.
+            print("DEBUG sim inbound ended")
+            hungUp.withLock { $0 = true }
             input.close()
             try await group.waitForAll()
         }

@@ -42,8 +42,12 @@ extension Shell {
             cwd = target
             return 0
         case "sleep":
-            let seconds = Double(args.first ?? "0") ?? 0
-            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            // In slices, so that a hang-up ends it as SIGHUP would.
+            let deadline = ContinuousClock.now + .milliseconds(Int((Double(args.first ?? "0") ?? 0) * 1000))
+            while ContinuousClock.now < deadline {
+                guard !io.hungUp() && !Task.isCancelled else { return 129 }
+                try? await Task.sleep(for: min(.milliseconds(100), deadline - ContinuousClock.now))
+            }
             return 0
         case "exit":
             exitRequested = args.first.flatMap { Int($0) }.map { $0 & 0xFF } ?? lastStatus
@@ -66,8 +70,13 @@ extension Shell {
         case "true", ":": return 0
         case "false": return 1
         case "stty":
+            guard hasTerminal else {
+                await io.printError("stty: standard input: Not a tty\n")
+                return 1
+            }
             if args.first == "size" { await io.print("\(terminal.rows) \(terminal.columns)\n") }
             return 0
+        case "yes": return await yes(args, io: io)
         case "mkdir": return await mkdir(args, io: io)
         case "rm": return await rm(args, io: io)
         case "touch":
@@ -107,6 +116,17 @@ extension Shell {
         }
         let text = args.joined(separator: " ")
         await io.print((escapes ? Self.unescape(text) : text) + (newline ? "\n" : ""))
+        return 0
+    }
+
+    /// `yes [STRING]`: the line forever, in 8 KiB writes, until the client hangs up.
+    private func yes(_ args: [String], io: ShellIO) async -> Int {
+        let line = Array(((args.isEmpty ? "y" : args.joined(separator: " ")) + "\n").utf8)
+        let chunk = Array(repeating: line, count: max(1, 8192 / line.count)).flatMap { $0 }
+        while !io.hungUp() && !Task.isCancelled {
+            await io.output(chunk)
+            await Task.yield()
+        }
         return 0
     }
 

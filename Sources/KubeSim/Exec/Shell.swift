@@ -5,6 +5,8 @@ struct ShellIO: Sendable {
     var input: InputPipe
     var output: @Sendable ([UInt8]) async -> Void
     var error: @Sendable ([UInt8]) async -> Void
+    /// Whether the client went away (the session's SIGHUP); commands that never end on their own stop then.
+    var hungUp: @Sendable () -> Bool = { false }
 
     func print(_ text: String) async { await output(Array(text.utf8)) }
     func printError(_ text: String) async { await error(Array(text.utf8)) }
@@ -20,6 +22,8 @@ final class Shell {
     var cwd = "/"
     var lastStatus = 0
     var exitRequested: Int?
+    /// Whether the session has a terminal (exec with `tty`); `stty` needs one.
+    var hasTerminal = false
 
     init(fs: MemoryFileSystem, hostname: String, terminal: TerminalSize, environment: [String: String]) {
         self.fs = fs
@@ -36,6 +40,7 @@ final class Shell {
     /// Runs an exec command (argv); returns the exit code.
     func exec(_ argv: [String], io: ShellIO, tty: Bool) async -> Int {
         guard let program = argv.first else { return 0 }
+        if tty { hasTerminal = true }
         if Self.shells.contains(program) {
             if let index = argv.firstIndex(of: "-c") {
                 guard index + 1 < argv.count else {
@@ -185,7 +190,8 @@ final class Shell {
                 }
             }
         }
-        if !line.isEmpty { _ = await runScript(String(decoding: line, as: UTF8.self), io: io) }
+        // End of input runs a last unterminated line; a hang-up (the client went away) does not.
+        if !line.isEmpty && !io.hungUp() { _ = await runScript(String(decoding: line, as: UTF8.self), io: io) }
         return exitRequested ?? lastStatus
     }
 }

@@ -2,12 +2,14 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// Fault injection for reliability tests: failing requests, latency, dropped and expired watches.
+/// Fault injection for reliability tests: failing requests, latency, dropped and expired watches,
+/// cut log streams.
 ///
 /// Also reachable over HTTP under `/_kubesim/` (with the bearer token):
 /// `POST /_kubesim/faults/drop-watches`, `POST /_kubesim/faults/expire-watches?count=N`,
 /// `POST /_kubesim/faults/compact`, `POST /_kubesim/faults/fail?count=N&code=500`,
-/// `POST /_kubesim/faults/latency?ms=N`, `POST /_kubesim/faults/clear`, `GET /_kubesim/watches`.
+/// `POST /_kubesim/faults/latency?ms=N`, `POST /_kubesim/faults/drop-log-streams`,
+/// `POST /_kubesim/faults/clear`, `GET /_kubesim/watches`, `GET /_kubesim/log-streams`.
 public final class FaultInjector: Sendable {
     struct State {
         var failures: [KubeStatusError] = []
@@ -17,6 +19,8 @@ public final class FaultInjector: Sendable {
 
     private let state = Locked(State())
     let store: ObjectStore
+    /// Open log follow streams, for ``dropLogStreams()`` and ``openLogStreamCount``.
+    let logFollows = LiveStreams()
 
     init(store: ObjectStore) { self.store = store }
 
@@ -60,6 +64,14 @@ public final class FaultInjector: Sendable {
     /// Open watches, for one resource or all of them.
     public func openWatchCount(_ type: ResourceType? = nil) -> Int { store.openWatchCount(type) }
 
+    /// Cuts every open log follow stream the way a broken connection does: the first half of the
+    /// next line goes out, then the connection closes without ending the response. Each stream
+    /// is cut at its next tick (within half a second).
+    public func dropLogStreams() { logFollows.cancelAll() }
+
+    /// Log follow streams open now (a stream being cut no longer counts).
+    public var openLogStreamCount: Int { logFollows.count }
+
     var latency: Duration? { state.withLock { $0.latency } }
 
     func takeFailure() -> KubeStatusError? {
@@ -83,7 +95,10 @@ public final class FaultInjector: Sendable {
                 if count > 0 { counts[type.qualifiedName] = .int(count) }
             }
             return APIHandler.json(["total": .int(store.openWatchCount()), "byResource": .object(counts)])
+        case (.get, "log-streams"):
+            return APIHandler.json(["open": .int(openLogStreamCount)])
         case (.post, "faults/drop-watches"): dropAllWatches()
+        case (.post, "faults/drop-log-streams"): dropLogStreams()
         case (.post, "faults/expire-watches"): expireNextWatches(query.int("count") ?? 1)
         case (.post, "faults/compact"): compactHistory()
         case (.post, "faults/fail"): failNextRequests(query.int("count") ?? 1, code: query.int("code") ?? 500)

@@ -56,7 +56,8 @@ extension LogGenerator {
     }
 
     func respond(
-        namespace: String, name: String, query: QueryParameters, context: SimRequestContext, streams: LiveStreams, store: ObjectStore
+        namespace: String, name: String, query: QueryParameters, context: SimRequestContext, streams: LiveStreams,
+        faults: FaultInjector, store: ObjectStore
     ) throws
         -> Response
     {
@@ -85,10 +86,18 @@ extension LogGenerator {
         let generator = self
         let follow = options.follow && window.end == nil
         let cancelled = Locked(false)
+        let cut = Locked(false)
         let streamID = follow ? streams.register { cancelled.withLock { $0 = true } } : 0
+        let faultID = follow ? faults.logFollows.register { cut.withLock { $0 = true } } : 0
         if follow { context.channel.closeFuture.whenComplete { _ in cancelled.withLock { $0 = true } } }
+        let channel = context.channel
         let body = ResponseBody { writer in
-            defer { if follow { streams.unregister(streamID) } }
+            defer {
+                if follow {
+                    streams.unregister(streamID)
+                    faults.logFollows.unregister(faultID)
+                }
+            }
             var budget = settings.limitBytes ?? Int.max
             func render(_ range: Range<Int>) -> ByteBuffer? {
                 guard budget > 0, !range.isEmpty else { return nil }
@@ -107,6 +116,15 @@ extension LogGenerator {
             while follow, budget > 0, !cancelled.withLock({ $0 }) {
                 let due = generator.time(of: next, in: window).timeIntervalSinceNow
                 try await Task.sleep(for: .milliseconds(max(20, min(500, Int(due * 1000)))))
+                if cut.withLock({ $0 }) {
+                    // Injected fault: a connection broken mid-write — half a line, then nothing.
+                    var text = settings.timestamps ? KubeTime.formatNano(generator.time(of: next, in: window)) + " " : ""
+                    text += generator.line(next, in: window) + "\n"
+                    let bytes = Array(text.utf8)
+                    try await writer.write(ByteBuffer(bytes: bytes.prefix(bytes.count / 2)))
+                    channel.close(promise: nil)
+                    throw CancellationError()
+                }
                 guard let current = store.find(ResourceCatalog.pods, namespace: namespace, name: name),
                     current[path: ["metadata", "uid"]]?.stringValue == uid
                 else { break }

@@ -139,7 +139,9 @@ struct APIHandler: Sendable {
             let status = try api.evict(namespace: target.namespace ?? "default", name: name, dryRun: dryRun)
             return Self.json(status, status: .created)
         case "log" where type == ResourceCatalog.pods && request.method == .get:
-            return try logs.respond(namespace: target.namespace ?? "default", name: name, query: query, context: context, streams: streams, store: store)
+            return try logs.respond(
+                namespace: target.namespace ?? "default", name: name, query: query, context: context, streams: streams,
+                faults: faults, store: store)
         case "exec", "attach":
             _ = try store.get(type, namespace: target.namespace, name: name)
             throw KubeStatusError(code: 400, reason: "BadRequest", message: "Upgrade request required")

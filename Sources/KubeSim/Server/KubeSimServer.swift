@@ -90,6 +90,7 @@ public final class KubeSimServer: Sendable {
     /// Fault injection.
     public let faults: FaultInjector
     let streams = LiveStreams()
+    let execActivity = ExecActivity()
     let runtime = Locked(Runtime())
     let filesystems = FileSystems()
     let logger: Logger
@@ -110,6 +111,12 @@ public final class KubeSimServer: Sendable {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
         return "kubesim-" + String((0..<32).map { _ in alphabet.randomElement()! })
     }
+
+    /// Exec sessions running now (a session ends when its command returns or its client goes away).
+    public var openExecSessions: Int { execActivity.open }
+
+    /// Bytes of exec output (stdout, stderr) written to clients since the server was created.
+    public var execOutputBytes: Int { execActivity.outputBytes }
 
     /// The bound port while running.
     public var port: Int? { runtime.withLock { $0.port } }
@@ -188,7 +195,7 @@ public final class KubeSimServer: Sendable {
             api: api, token: token, faults: faults, logs: LogGenerator(linesPerSecond: configuration.logLinesPerSecond),
             metrics: MetricsProvider(store: store), streams: streams, configuration: configuration,
             serverAddress: { [weak self] in "\(self?.configuration.host ?? "127.0.0.1"):\(self?.port ?? 0)" })
-        let exec = ExecEndpoint(api: api, token: token, streams: streams, filesystems: filesystems)
+        let exec = ExecEndpoint(api: api, token: token, streams: streams, filesystems: filesystems, activity: execActivity)
         let router = Router(context: SimRequestContext.self)
         let respond: @Sendable (Request, SimRequestContext) async throws -> Response = { request, context in
             await handler.handle(request, context: context)

@@ -13,12 +13,13 @@ struct SimCluster {
 
     static func with<T: Sendable>(
         probeInterval: Duration = .seconds(10),
+        live: LiveConfiguration = .forTests,
         _ body: (SimCluster) async throws -> T
     ) async throws -> T {
         let simulator = KubeSimServer(configuration: .init(podStartDelay: .milliseconds(50)))
         try await simulator.start()
         defer { Task { await simulator.stop() } }
-        return try await TestGateway.with(probeInterval: probeInterval) { gateway in
+        return try await TestGateway.with(probeInterval: probeInterval, live: live) { gateway in
             let admin = try await gateway.token()
             let (_, created) = try await gateway.http(
                 .POST, "/clusters", token: admin, body: ["name": "sim", "kubeconfig": .string(try simulator.kubeconfig())]

@@ -8,6 +8,16 @@ import NIOHTTP1
 import ServiceLifecycle
 import Synchronization
 
+extension LiveConfiguration {
+    /// Quick reconnects and a short linger, so fault tests take seconds rather than minutes.
+    static var forTests: LiveConfiguration {
+        LiveConfiguration(
+            resumeWindow: .seconds(5), watchLinger: .milliseconds(300),
+            reconnectInitialDelay: .milliseconds(100), reconnectMaxDelay: .seconds(1),
+            minimumMetricsInterval: .seconds(1))
+    }
+}
+
 /// A real gateway on 127.0.0.1 with an ephemeral port and a temporary data directory, for one test.
 struct TestGateway {
     static let secret = "test-secret-that-is-long-enough-for-hs256"
@@ -23,6 +33,7 @@ struct TestGateway {
     static func with<T: Sendable>(
         limits: WebSocketLimits = .init(),
         probeInterval: Duration = .seconds(10),
+        live: LiveConfiguration = .forTests,
         _ body: (TestGateway) async throws -> T
     ) async throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kubegale-test-\(UUID().uuidString)")
@@ -35,7 +46,8 @@ struct TestGateway {
             dataDirectory: directory,
             jwtSecret: secret,
             webSocket: limits,
-            probeInterval: probeInterval
+            probeInterval: probeInterval,
+            live: live
         )
         let gateway = try await Gateway(configuration: configuration, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)

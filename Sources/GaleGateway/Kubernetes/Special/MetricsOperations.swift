@@ -30,42 +30,47 @@ struct MetricsOperations: Sendable {
         let only = try input.optionalString("node_name").flatMap { $0.isEmpty ? nil : $0 }
         let paging = try input.paging()
         return try await access.call(input) { client in
-            var nodes = try await client.list(Self.nodes)["items"]?.arrayValue ?? []
-            if let only {
-                nodes = nodes.filter { SpecialOperations.name($0) == only }
-                guard !nodes.isEmpty else { throw APIError.resourceNotFound("node \"\(only)\" not found") }
-            }
-            let usage = try await Self.metricsAPI { try await client.nodeMetrics() }
-            let byName = Dictionary((usage["items"]?.arrayValue ?? []).map { (SpecialOperations.name($0), $0) }) {
-                first, _ in first
-            }
-            let items = nodes.sorted { SpecialOperations.name($0) < SpecialOperations.name($1) }.map {
-                node -> JSONValue in
-                let metrics = byName[SpecialOperations.name(node)]
-                let status = node["status"]
-                let cpu = ResourceQuantity.millicores(metrics?["usage"]?["cpu"]?.stringValue)
-                let memory = ResourceQuantity.value(metrics?["usage"]?["memory"]?.stringValue)
-                let cpuAllocatable = ResourceQuantity.millicores(status?["allocatable"]?["cpu"]?.stringValue) ?? 0
-                let memoryAllocatable = ResourceQuantity.value(status?["allocatable"]?["memory"]?.stringValue) ?? 0
-                return [
-                    "name": .string(SpecialOperations.name(node)),
-                    "timestamp": metrics?["timestamp"] ?? .null,
-                    "cpu": [
-                        "usage_millicores": Self.int(cpu),
-                        "capacity_millicores": Self.int(
-                            ResourceQuantity.millicores(status?["capacity"]?["cpu"]?.stringValue)),
-                        "allocatable_millicores": Self.int(cpuAllocatable),
-                        "usage_percent": ClusterSample.percent(cpu, of: cpuAllocatable),
-                    ],
-                    "memory": [
-                        "usage_bytes": Self.int(memory),
-                        "capacity_bytes": Self.int(ResourceQuantity.value(status?["capacity"]?["memory"]?.stringValue)),
-                        "allocatable_bytes": Self.int(memoryAllocatable),
-                        "usage_percent": ClusterSample.percent(memory, of: memoryAllocatable),
-                    ],
-                ]
-            }
+            let items = try await Self.nodeUsage(client, only: only)
             return SpecialOperations.page(items, paging)
+        }
+    }
+
+    /// Usage of every node (or just `only`) against its capacity and allocatable, by name.
+    static func nodeUsage(_ client: KubeClient, only: String? = nil) async throws -> [JSONValue] {
+        var nodes = try await client.list(Self.nodes)["items"]?.arrayValue ?? []
+        if let only {
+            nodes = nodes.filter { SpecialOperations.name($0) == only }
+            guard !nodes.isEmpty else { throw APIError.resourceNotFound("node \"\(only)\" not found") }
+        }
+        let usage = try await Self.metricsAPI { try await client.nodeMetrics() }
+        let byName = Dictionary((usage["items"]?.arrayValue ?? []).map { (SpecialOperations.name($0), $0) }) {
+            first, _ in first
+        }
+        return nodes.sorted { SpecialOperations.name($0) < SpecialOperations.name($1) }.map {
+            node -> JSONValue in
+            let metrics = byName[SpecialOperations.name(node)]
+            let status = node["status"]
+            let cpu = ResourceQuantity.millicores(metrics?["usage"]?["cpu"]?.stringValue)
+            let memory = ResourceQuantity.value(metrics?["usage"]?["memory"]?.stringValue)
+            let cpuAllocatable = ResourceQuantity.millicores(status?["allocatable"]?["cpu"]?.stringValue) ?? 0
+            let memoryAllocatable = ResourceQuantity.value(status?["allocatable"]?["memory"]?.stringValue) ?? 0
+            return [
+                "name": .string(SpecialOperations.name(node)),
+                "timestamp": metrics?["timestamp"] ?? .null,
+                "cpu": [
+                    "usage_millicores": Self.int(cpu),
+                    "capacity_millicores": Self.int(
+                        ResourceQuantity.millicores(status?["capacity"]?["cpu"]?.stringValue)),
+                    "allocatable_millicores": Self.int(cpuAllocatable),
+                    "usage_percent": ClusterSample.percent(cpu, of: cpuAllocatable),
+                ],
+                "memory": [
+                    "usage_bytes": Self.int(memory),
+                    "capacity_bytes": Self.int(ResourceQuantity.value(status?["capacity"]?["memory"]?.stringValue)),
+                    "allocatable_bytes": Self.int(memoryAllocatable),
+                    "usage_percent": ClusterSample.percent(memory, of: memoryAllocatable),
+                ],
+            ]
         }
     }
 
@@ -78,16 +83,21 @@ struct MetricsOperations: Sendable {
         return try await access.call(input) { client in
             try await SpecialOperations.requireNamespace(namespace, client: client)
             if let only { _ = try await client.get(Self.pods, namespace: namespace, name: only) }
-            let list = try await Self.metricsAPI { try await client.podMetrics(namespace: namespace) }
-            let items = (list["items"]?.arrayValue ?? [])
-                .filter { only == nil || SpecialOperations.name($0) == only }
-                .sorted {
-                    ($0["metadata"]?["namespace"]?.stringValue ?? "", SpecialOperations.name($0))
-                        < ($1["metadata"]?["namespace"]?.stringValue ?? "", SpecialOperations.name($1))
-                }
-                .map(Self.podUsage)
+            let items = try await Self.podUsage(client, namespace: namespace, only: only)
             return SpecialOperations.page(items, paging)
         }
+    }
+
+    /// Usage of the running pods of `namespace` (all when `nil`; or just `only`), by namespace and name.
+    static func podUsage(_ client: KubeClient, namespace: String?, only: String? = nil) async throws -> [JSONValue] {
+        let list = try await metricsAPI { try await client.podMetrics(namespace: namespace) }
+        return (list["items"]?.arrayValue ?? [])
+            .filter { only == nil || SpecialOperations.name($0) == only }
+            .sorted {
+                ($0["metadata"]?["namespace"]?.stringValue ?? "", SpecialOperations.name($0))
+                    < ($1["metadata"]?["namespace"]?.stringValue ?? "", SpecialOperations.name($1))
+            }
+            .map(podUsage)
     }
 
     private static func podUsage(_ metrics: JSONValue) -> JSONValue {

@@ -14,8 +14,7 @@ struct PodOperations: Sendable {
     private static let pods = ResourceCatalog.standard.resource(named: "pods")!
 
     /// `ws://HOST:PORT` of the gateway's configured listening address (IPv6 hosts bracketed), the
-    /// origin of terminal URLs. Clients behind a proxy should resolve `terminal_path` against the
-    /// origin they called instead.
+    /// origin of terminal URLs when the request does not tell which origin the client addressed.
     static func webSocketOrigin(host: String, port: Int) -> String {
         "ws://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
@@ -60,12 +59,14 @@ struct PodOperations: Sendable {
     }
 
     /// `{logs}`: the container's log once (`tail_lines`, `container`, `previous`, `timestamps`).
-    /// `follow=true` is served by WebSocket subscriptions, not by this call.
+    /// Over HTTP, `follow=true` streams the log as text instead (``PodLogFollowRoute``); over
+    /// WebSocket a followed log is a `subscribe {stream: logs}` channel.
     @Sendable func logs(_ input: OperationInput) async throws -> JSONValue {
         let namespace = try SpecialOperations.namespace(input)
         let name = try input.string("name")
         if try input.optionalBool("follow") == true {
-            throw APIError.invalidArgument("follow streams over WebSocket subscribe; over HTTP use follow=false")
+            throw APIError.invalidArgument(
+                "a request answers once: follow a log with subscribe {\"stream\": \"logs\"}, or over HTTP with follow=true")
         }
         let tail = try input.optionalInt("tail_lines")
         if let tail, tail < 0 { throw APIError.invalidArgument("parameter \"tail_lines\" must not be negative") }
@@ -117,7 +118,8 @@ struct PodOperations: Sendable {
         }
     }
 
-    /// A one-time ticket for an exec terminal into a running container, valid for a minute.
+    /// A one-time ticket for an exec terminal (`sh`) into a running container, valid for a minute;
+    /// `terminal_url` is on the origin the caller addressed (see ``origin(_:fallback:)``).
     /// `container` defaults to the pod's `kubectl.kubernetes.io/default-container`, else its first.
     @Sendable func terminal(_ input: OperationInput) async throws -> JSONValue {
         let namespace = try SpecialOperations.namespace(input)
@@ -144,14 +146,15 @@ struct PodOperations: Sendable {
             throw APIError.invalidArgument("pod \(namespace)/\(name) is \(phase); a terminal needs a running pod")
         }
         let ticket = terminals.issue(
-            subject: input.principal.subject, clusterID: record.id, namespace: namespace, pod: name,
-            container: container)
-        return [
-            "terminal_url": .string("\(webSocketOrigin)/ws/terminal/\(ticket)"),
-            "terminal_path": .string("/ws/terminal/\(ticket)"),
-            "token": .string(ticket),
-            "expires_in": .int(terminals.lifetime.components.seconds),
-            "container": .string(container),
-        ]
+            for: input.principal, clusterID: record.id, namespace: namespace, pod: name, container: container)
+        var answer = terminals.links(ticket: ticket, origin: Self.origin(input, fallback: webSocketOrigin))
+        answer["container"] = .string(container)
+        return .object(answer)
+    }
+
+    /// The origin terminal URLs are built on: the one the caller addressed (its `Host`, or the
+    /// `X-Forwarded-Host`/`-Proto` of a proxy), else the configured `fallback`.
+    static func origin(_ input: OperationInput, fallback: String) -> String {
+        input.origin?.webSocketOrigin ?? fallback
     }
 }

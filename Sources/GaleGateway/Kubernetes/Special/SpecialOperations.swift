@@ -10,13 +10,18 @@ struct SpecialOperations: Sendable {
     let confirmations: ConfirmationGate
     let terminals: TerminalTickets
     let history: MetricsHistory
-    /// `ws://HOST:PORT`, the origin terminal URLs are built on.
+    /// `ws://HOST:PORT`, the origin terminal URLs are built on when a request does not tell its own.
     let webSocketOrigin: String
+    /// Node terminals' debug pods.
+    var terminal = TerminalConfiguration()
 
     var operations: [Operation] {
         PodOperations(access: access, terminals: terminals, webSocketOrigin: webSocketOrigin).operations
             + WorkloadOperations(access: access).operations
             + NodeOperations(access: access, confirmations: confirmations).operations
+            + NodeTerminalOperations(
+                access: access, terminals: terminals, webSocketOrigin: webSocketOrigin, configuration: terminal
+            ).operations
             + EventOperations(access: access).operations
             + MetricsOperations(access: access, history: history).operations
             + namespacePolicyOperations
@@ -35,7 +40,7 @@ struct SpecialOperations: Sendable {
                 parameters["namespace"] = namespace
                 let scoped = OperationInput(
                     principal: input.principal, pathParameters: parameters, query: input.query, body: input.body,
-                    logger: input.logger)
+                    logger: input.logger, origin: input.origin)
                 return try await lists.list(resource, scoped)
             }
         }

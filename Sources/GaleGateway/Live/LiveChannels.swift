@@ -1,0 +1,130 @@
+import GaleJSON
+import GaleProtocol
+import KubeClient
+
+/// Opens the channels that `subscribe` frames ask for, after checking that the caller may:
+/// the cluster must be in the token's scope, and its cached state must not be down.
+struct LiveChannels: Sendable {
+    let registry: ClusterRegistry
+    let connections: ClusterConnections
+    let hub: WatchHub
+    let metrics: MetricsFeeds
+    let configuration: LiveConfiguration
+    /// Idle timeout of exec channels (the terminal setting).
+    let execIdleTimeout: Duration?
+
+    /// Opens the channel of `frame` on `session`: when this returns, `subscribed` is queued and
+    /// the channel runs. Throws the ``APIError`` to answer with otherwise.
+    func subscribe(_ frame: ClientFrame.Subscribe, session: LiveSession) async throws(APIError) {
+        let principal = session.principal
+        let (record, client) = try await cluster(frame.cluster, principal: principal)
+        let options = SubscribeOptions(frame)
+        switch frame.stream {
+        case "watch":
+            let (key, resumeFrom) = try options.watchKey(cluster: record.id)
+            try await requireNamespace(key.namespace, client: client)
+            try await openWatch(.watch, key: key, resumeFrom: resumeFrom, id: frame.id, session: session)
+        case "events":
+            let (key, resumeFrom) = try options.eventsKey(cluster: record.id)
+            try await requireNamespace(key.namespace, client: client)
+            try await openWatch(.events, key: key, resumeFrom: resumeFrom, id: frame.id, session: session)
+        case "metrics":
+            try await openMetrics(options, cluster: record.id, id: frame.id, session: session)
+        default:
+            throw APIError.invalidArgument("stream \"\(frame.stream)\" is not available")
+        }
+    }
+
+    /// The registry record and client of a cluster the principal may use and that is not known
+    /// to be down.
+    func cluster(_ id: String, principal: Principal) async throws(APIError) -> (ClusterRecord, KubeClient) {
+        do {
+            let record = try await registry.record(id, for: principal)
+            return (record, try await connections.client(for: record))
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError.internalError
+        }
+    }
+
+    /// A watch of a namespace that does not exist would wait forever for objects that cannot
+    /// come; like the HTTP lists, it is refused with 1003.
+    private func requireNamespace(_ namespace: String?, client: KubeClient) async throws(APIError) {
+        do {
+            try await SpecialOperations.requireNamespace(namespace, client: client)
+        } catch let error as KubeError {
+            throw APIError(error, verb: .read)
+        } catch {
+            throw APIError(.clusterUnreachable, "cannot check namespace \(namespace ?? ""): \(error)")
+        }
+    }
+
+    private func openWatch(
+        _ kind: ChannelKind, key: WatchKey, resumeFrom: String?, id: FrameID, session: LiveSession
+    ) async throws(APIError) {
+        let mailbox = WatchMailbox(conflateAfter: configuration.conflateAfter, limit: configuration.maxPendingChanges)
+        let watch: SharedWatch
+        do {
+            watch = try await hub.subscribe(key, mailbox: mailbox, resumeFrom: resumeFrom)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError(.internalError, "cannot watch \(key.resource)")
+        }
+        let channel = WatchChannel(hub: hub, watch: watch, mailbox: mailbox, cluster: String(key.cluster))
+        let opened = session.open(
+            kind, maxChannels: configuration.maxChannelsPerSession, opening: { .subscribed(id: id, channel: $0) },
+            body: channel.run)
+        if opened == nil {
+            mailbox.close()
+            await watch.unsubscribe(mailbox)
+            throw tooManyChannels
+        }
+    }
+
+    private func openMetrics(_ options: SubscribeOptions, cluster: Int64, id: FrameID, session: LiveSession)
+        async throws(APIError)
+    {
+        let scopeName = try options.string("scope") ?? "cluster"
+        guard let scope = MetricsFeeds.Scope(rawValue: scopeName) else {
+            throw APIError.invalidArgument("option \"scope\" must be one of cluster, nodes, pods")
+        }
+        let minimum = Int64(configuration.minimumMetricsInterval.components.seconds)
+        let seconds = try options.int("interval", in: max(1, minimum)...3600) ?? max(15, minimum)
+        let namespace = scope == .pods ? try options.string("namespace") : nil
+        let key = MetricsFeeds.Key(cluster: cluster, scope: scope, namespace: namespace)
+        let (subscription, items) = await metrics.subscribe(key, interval: .seconds(seconds))
+        let channel = MetricsChannel(feeds: metrics, key: key, subscription: subscription, items: items)
+        let opened = session.open(
+            .metrics, maxChannels: configuration.maxChannelsPerSession, opening: { .subscribed(id: id, channel: $0) },
+            body: channel.run)
+        if opened == nil {
+            await metrics.unsubscribe(key, id: subscription)
+            throw tooManyChannels
+        }
+    }
+
+    /// Opens the process channel of `frame` (role operator or admin): when this returns, `opened`
+    /// is queued and the process runs.
+    func exec(_ frame: ClientFrame.Exec, session: LiveSession) async throws(APIError) {
+        try session.principal.requireRole(.operator, for: "exec into containers")
+        let target = ExecBridge.Target(
+            namespace: frame.namespace, pod: frame.pod, container: frame.container, command: frame.command,
+            tty: frame.tty, stdin: true, cols: frame.cols, rows: frame.rows)
+        let bridge = try await ExecBridge.open(
+            access: ClusterAccess(registry: registry, connections: connections), principal: session.principal,
+            cluster: frame.cluster, target: target, configuration: .init(idleTimeout: execIdleTimeout))
+        let opened = session.open(
+            .exec, maxChannels: configuration.maxChannelsPerSession, opening: { .opened(id: frame.id, channel: $0) },
+            body: ExecChannel(bridge: bridge).run)
+        if opened == nil {
+            await bridge.close()
+            throw tooManyChannels
+        }
+    }
+
+    private var tooManyChannels: APIError {
+        .invalidArgument("too many open channels (at most \(configuration.maxChannelsPerSession) per session)")
+    }
+}

@@ -1,0 +1,35 @@
+public import NIOCore
+
+/// What a client sends to a running channel, and what the session asks of it.
+enum ChannelInput: Sendable {
+    /// Bytes for the process's standard input (binary stream 0).
+    case stdin(ByteBuffer)
+    /// The terminal's new size (`resize` frame or binary stream 4).
+    case resize(cols: Int, rows: Int)
+    /// The client closed one of its streams (binary stream 255); 0 ends standard input.
+    case closeStream(UInt8)
+    /// A resuming client missed more than the replay ring holds: a `resync` frame was sent,
+    /// and the channel sends a fresh snapshot (watches) or carries on from now (logs, metrics).
+    case resync
+}
+
+/// The kinds of channel a session runs.
+enum ChannelKind: String, Sendable {
+    case watch, logs, events, metrics, exec
+
+    /// Whether the channel survives its socket for the resume window. An exec does not: closing
+    /// the browser ends the shell.
+    var isResumable: Bool { self != .exec }
+}
+
+/// Why a channel ended.
+enum ChannelEnd: Sendable {
+    /// The stream is over (a log without follow, an exited process); `reason` goes in `unsubscribed`.
+    case finished(reason: String?)
+    /// The channel failed; an `error` frame with the code precedes `unsubscribed`.
+    case failed(APIError)
+    /// The client fell too far behind: the socket is closed with 4008 (slow consumer).
+    case overflowed
+    /// The client unsubscribed or the session closed; nothing more is sent.
+    case cancelled
+}

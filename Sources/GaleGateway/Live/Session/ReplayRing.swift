@@ -1,0 +1,61 @@
+/// The recent frames of one channel, kept so that a client that reconnects can be sent exactly
+/// what it missed.
+///
+/// Bounded by a number of frames and a number of bytes; the oldest go first. Every `event`
+/// frame is stored with its `seq`; the frames between events (`synced`, `resync`) are stored with
+/// the `seq` of the event before them, so a replay after `seq` n resends them too.
+struct ReplayRing: Sendable {
+    private struct Entry: Sendable {
+        let seq: UInt64
+        let isEvent: Bool
+        let text: String
+    }
+
+    let maxFrames: Int
+    let maxBytes: Int
+    private var entries: [Entry] = []
+    private var head = 0
+    private var bytes = 0
+    /// The newest frame evicted so far (eviction is oldest first): whoever needs it or anything
+    /// before it cannot be replayed.
+    private var lastEvicted: (seq: UInt64, isEvent: Bool)?
+
+    init(maxFrames: Int, maxBytes: Int) {
+        self.maxFrames = max(1, maxFrames)
+        self.maxBytes = max(1, maxBytes)
+    }
+
+    /// Stores a frame; `seq` is the event's own, or for other frames the last event's.
+    mutating func append(text: String, seq: UInt64, isEvent: Bool) {
+        entries.append(Entry(seq: seq, isEvent: isEvent, text: text))
+        bytes += text.utf8.count
+        while entries.count - head > maxFrames || (bytes > maxBytes && entries.count - head > 1) {
+            let evicted = entries[head]
+            head += 1
+            bytes -= evicted.text.utf8.count
+            lastEvicted = (evicted.seq, evicted.isEvent)
+        }
+        if head > 256, head * 2 > entries.count {
+            entries.removeFirst(head)
+            head = 0
+        }
+    }
+
+    /// The frames a client that processed every event up to `seq` has not seen, in order; `nil`
+    /// when some of them are no longer here (the client needs a resync).
+    func frames(after seq: UInt64, current: UInt64) -> [String]? {
+        guard seq <= current else { return nil }
+        // A frame with a later seq, or a non-event frame sent after event `seq`, is gone.
+        if let lastEvicted, lastEvicted.seq > seq || (lastEvicted.seq == seq && !lastEvicted.isEvent) { return nil }
+        var result: [String] = []
+        var passed = seq == 0
+        for entry in entries[head...] {
+            if passed || entry.seq > seq {
+                result.append(entry.text)
+            } else if entry.isEvent, entry.seq == seq {
+                passed = true
+            }
+        }
+        return result
+    }
+}

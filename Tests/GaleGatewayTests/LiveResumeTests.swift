@@ -1,0 +1,137 @@
+import Foundation
+import GaleGateway
+import GaleJSON
+import GaleProtocol
+import KubeClient
+import KubeSim
+import Testing
+
+/// Client resume: a reconnecting client gets exactly what it missed, or `resync` and a snapshot.
+@Suite(.timeLimit(.minutes(2)))
+struct LiveResumeTests {
+    static func create(_ cluster: SimCluster, _ names: [String]) async throws {
+        let client = try cluster.kubeClient()
+        defer { Task { try? await client.shutdown() } }
+        for name in names {
+            _ = try await client.create(
+                try #require(ResourceCatalogLookup.configMaps), namespace: "demo",
+                object: ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name)], "data": ["v": "1"]])
+        }
+    }
+
+    /// Opens a socket, watches the demo config maps until synced, and leaves; returns the session,
+    /// channel and view.
+    static func watchThenLeave(_ cluster: SimCluster) async throws -> (session: String, channel: UInt32, view: WatchView) {
+        let result = Shared<(String, UInt32, WatchView)?>(nil)
+        try await cluster.gateway.socket(.init(token: cluster.admin)) { socket in
+            let hello = try await socket.hello()
+            let channel = try await socket.subscribe(LiveWatchTests.watchConfigMaps(cluster))
+            var view = WatchView()
+            try await socket.follow(channel, into: &view) { $0.synced }
+            result.set((hello.session, channel, view))
+        }
+        let (session, channel, view) = try #require(result.get())
+        return (session, channel, view)
+    }
+
+    @Test("A client that reconnects within the window gets exactly the events it missed")
+    func replayWithinWindow() async throws {
+        try await SimCluster.with { cluster in
+            let (session, channel, left) = try await Self.watchThenLeave(cluster)
+            let before = left.lastSeq
+            try await Self.create(cluster, ["missed-1", "missed-2", "missed-3"])
+            try await Task.sleep(for: .milliseconds(300))  // the events reach the detached session
+            let resumed = Shared(left)
+            try await cluster.gateway.socket(.init(token: cluster.admin)) { socket in
+                _ = try await socket.hello()
+                try await socket.send(.hello(.init(session: session, lastSeq: [channel: before])))
+                guard case .hello(let hello) = try await socket.receive() else { throw TestFailure("no hello") }
+                #expect(hello.session == session)
+                var view = resumed.get()
+                try await socket.follow(channel, into: &view) { $0.objects["demo/missed-3"] != nil }
+                resumed.set(view)
+            }
+            let view = resumed.get()
+            #expect(view.problems.isEmpty, "\(view.problems)")
+            #expect(view.resyncs == 0)
+            #expect(view.events.suffix(3).map(\.key) == ["demo/missed-1", "demo/missed-2", "demo/missed-3"])
+            #expect(view.lastSeq == before + 3)
+            #expect(view.versions == (try await cluster.clusterVersions(LiveWatchTests.configMaps)))
+        }
+    }
+
+    @Test("A gap larger than the replay ring gets resync and a fresh snapshot")
+    func resyncWhenGapTooOld() async throws {
+        var live = LiveConfiguration.forTests
+        live.replayFrames = 4
+        try await SimCluster.with(live: live) { cluster in
+            let (session, channel, view) = try await Self.watchThenLeave(cluster)
+            try await Self.create(cluster, (1...8).map { "gap-\($0)" })
+            try await Task.sleep(for: .milliseconds(300))
+            let resumed = Shared(view)
+            try await cluster.gateway.socket(.init(token: cluster.admin)) { socket in
+                _ = try await socket.hello()
+                try await socket.send(.hello(.init(session: session, lastSeq: [channel: view.lastSeq])))
+                var view = resumed.get()
+                try await socket.follow(channel, into: &view) { $0.resyncs == 1 && $0.synced }
+                resumed.set(view)
+            }
+            let final = resumed.get()
+            #expect(final.versions == (try await cluster.clusterVersions(LiveWatchTests.configMaps)))
+            #expect(final.objects["demo/gap-8"] != nil)
+        }
+    }
+
+    @Test("After the window the session is new; a watch resumed by resourceVersion alone is resynced, never silently reset")
+    func afterWindowResumeByResourceVersion() async throws {
+        try await SimCluster.with { cluster in
+            let (session, channel, view) = try await Self.watchThenLeave(cluster)
+            try await Self.create(cluster, ["late-1"])
+            try await Task.sleep(for: .seconds(7))  // the 5 s window of the test configuration
+            let lastVersion = view.events.last?.resourceVersion
+            try await cluster.gateway.socket(.init(token: cluster.admin)) { socket in
+                _ = try await socket.hello()
+                try await socket.send(.hello(.init(session: session, lastSeq: [channel: view.lastSeq])))
+                guard case .hello(let hello) = try await socket.receive() else { throw TestFailure("no hello") }
+                #expect(hello.session != session)
+                var options = LiveWatchTests.watchConfigMaps(cluster)
+                options["resourceVersion"] = lastVersion.map { .string($0) } ?? .null
+                let again = try await socket.subscribe(options)
+                var fresh = WatchView()
+                try await socket.follow(again, into: &fresh) { $0.synced }
+                #expect(fresh.versions == (try await cluster.clusterVersions(LiveWatchTests.configMaps)))
+            }
+        }
+    }
+
+    @Test("A watch resumed by resourceVersion on a live upstream gets only the later changes")
+    func resumeByResourceVersion() async throws {
+        try await SimCluster.with { cluster in
+            try await cluster.gateway.socket(.init(token: cluster.admin)) { socket in
+                _ = try await socket.hello()
+                // This subscription keeps the shared watch (and its history) alive.
+                let keeper = try await socket.subscribe(LiveWatchTests.watchConfigMaps(cluster))
+                var kept = WatchView()
+                try await socket.follow(keeper, into: &kept) { $0.synced }
+                try await Self.create(cluster, ["rv-1"])
+                try await socket.follow(keeper, into: &kept) { $0.objects["demo/rv-1"] != nil }
+                let version = try #require(kept.events.last?.resourceVersion)
+                try await Self.create(cluster, ["rv-2", "rv-3"])
+                try await socket.follow(keeper, into: &kept) { $0.objects["demo/rv-3"] != nil }
+                var options = LiveWatchTests.watchConfigMaps(cluster)
+                options["resourceVersion"] = .string(version)
+                let resumed = try await socket.subscribe(options)
+                var view = WatchView(synced: true)
+                var frames: [ServerFrame] = []
+                while true {
+                    let frame = try await socket.receive()
+                    frames.append(frame)
+                    view.apply(frame, channel: resumed)
+                    if case .synced(resumed, _, _) = frame { break }
+                }
+                #expect(view.resyncs == 0)
+                #expect(view.events.map(\.key) == ["demo/rv-2", "demo/rv-3"])
+            }
+        }
+    }
+}
