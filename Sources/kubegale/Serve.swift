@@ -37,9 +37,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds between WebSocket pings. [env: KUBEGALE_PING_INTERVAL]")
     var pingInterval: Int?
 
-    @Option(
-        help: "Seconds a terminal may stay without input or output before it is closed; 0 never. [env: KUBEGALE_TERMINAL_IDLE_TIMEOUT]"
-    )
+    @Option(help: "Seconds without input or output before a terminal closes; 0 never. [env: KUBEGALE_TERMINAL_IDLE_TIMEOUT]")
     var terminalIdleTimeout: Int?
 
     @Flag(help: "Do not offer permessage-deflate. [env: KUBEGALE_NO_COMPRESSION=1]")

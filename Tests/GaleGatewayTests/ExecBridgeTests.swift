@@ -16,30 +16,25 @@ extension TerminalTests {
         func backpressure() async throws {
             try await SimCluster.with { cluster in
                 let pod = try await cluster.runningPod(label: "app=nginx")
-                let client = try KubeClient(target: try Kubeconfig(yaml: try cluster.simulator.kubeconfig()).resolve())
-                let target = ExecBridge.Target(namespace: "demo", pod: pod, command: ["yes"], tty: false, stdin: false)
-                let bridge = try await ExecBridge.open(
-                    client: client, target: target, configuration: .init(idleTimeout: nil))
-                let sink = StallingSink()
-                let pumping = Task { try await bridge.pump { _, bytes in await sink.accept(bytes) } }
+                try await cluster.withSimClient { client in
+                    let target = ExecBridge.Target(
+                        namespace: "demo", pod: pod, command: ["yes"], tty: false, stdin: false)
+                    let bridge = try await ExecBridge.open(
+                        client: client, target: target, configuration: .init(idleTimeout: nil))
+                    let sink = StallingSink()
+                    let pumping = Task { try await bridge.pump { _, bytes in await sink.accept(bytes) } }
 
-                let t0 = ContinuousClock.now
-                let stalled = try await Self.settled { cluster.simulator.execOutputBytes }
-                print("DEBUG stalled", stalled, ContinuousClock.now - t0, sink.bytes)
-                #expect(sink.chunks == 1, "the bridge read ahead of its sink")
-                #expect(stalled > sink.bytes, "nothing was produced beyond the first chunk")
-                #expect(stalled < 64 << 20, "output was buffered without bound: \(stalled) bytes")
+                    let stalled = try await Self.settled { cluster.simulator.execOutputBytes }
+                    #expect(sink.chunks == 1, "the bridge read ahead of its sink")
+                    #expect(stalled > sink.bytes, "nothing was produced beyond the first chunk")
+                    #expect(stalled < 64 << 20, "output was buffered without bound: \(stalled) bytes")
 
-                sink.release()
-                #expect(try await eventually { sink.bytes > stalled })
-                print("DEBUG flowing", ContinuousClock.now - t0, sink.bytes)
-                await bridge.close()
-                print("DEBUG closed", ContinuousClock.now - t0, sink.bytes)
-                #expect(try await pumping.value == .closed)
-                print("DEBUG pumped", ContinuousClock.now - t0, sink.bytes)
-                #expect(try await eventually { cluster.simulator.openExecSessions == 0 })
-                print("DEBUG ended", ContinuousClock.now - t0, sink.bytes, cluster.simulator.execOutputBytes)
-                try await client.shutdown()
+                    sink.release()
+                    #expect(try await eventually { sink.bytes > stalled })
+                    await bridge.close()
+                    #expect(try await pumping.value == .closed)
+                    #expect(try await eventually { cluster.simulator.openExecSessions == 0 })
+                }
             }
         }
 
@@ -47,30 +42,30 @@ extension TerminalTests {
         func idleTimeout() async throws {
             try await SimCluster.with { cluster in
                 let pod = try await cluster.runningPod(label: "app=nginx")
-                let client = try KubeClient(target: try Kubeconfig(yaml: try cluster.simulator.kubeconfig()).resolve())
-                let target = ExecBridge.Target(
-                    namespace: "demo", pod: pod, command: ["sh"], tty: true, cols: 100, rows: 30)
-                let bridge = try await ExecBridge.open(
-                    client: client, target: target, configuration: .init(idleTimeout: .milliseconds(400)))
-                let output = Mutex("")
-                let started = ContinuousClock.now
-                let pumping = Task {
-                    try await bridge.pump { _, bytes in
-                        output.withLock { $0 += String(decoding: bytes, as: UTF8.self) }
-                        return true
+                try await cluster.withSimClient { client in
+                    let target = ExecBridge.Target(
+                        namespace: "demo", pod: pod, command: ["sh"], tty: true, cols: 100, rows: 30)
+                    let bridge = try await ExecBridge.open(
+                        client: client, target: target, configuration: .init(idleTimeout: .milliseconds(400)))
+                    let output = Mutex("")
+                    let started = ContinuousClock.now
+                    let pumping = Task {
+                        try await bridge.pump { _, bytes in
+                            output.withLock { $0 += String(decoding: bytes, as: UTF8.self) }
+                            return true
+                        }
                     }
+                    // Activity keeps it open past the timeout.
+                    for _ in 0..<4 {
+                        try await Task.sleep(for: .milliseconds(200))
+                        try await bridge.stdin(Array("\r".utf8))
+                    }
+                    try await bridge.stdin(Array("stty size\r".utf8))
+                    #expect(try await pumping.value == .idle)
+                    #expect(ContinuousClock.now - started >= .milliseconds(1200))
+                    #expect(output.withLock { $0 }.contains("30 100\r\n"))
+                    #expect(try await eventually { cluster.simulator.openExecSessions == 0 })
                 }
-                // Activity keeps it open past the timeout.
-                for _ in 0..<4 {
-                    try await Task.sleep(for: .milliseconds(200))
-                    try await bridge.stdin(Array("\r".utf8))
-                }
-                try await bridge.stdin(Array("stty size\r".utf8))
-                #expect(try await pumping.value == .idle)
-                #expect(ContinuousClock.now - started >= .milliseconds(1200))
-                #expect(output.withLock { $0 }.contains("30 100\r\n"))
-                #expect(try await eventually { cluster.simulator.openExecSessions == 0 })
-                try await client.shutdown()
             }
         }
 
@@ -78,22 +73,25 @@ extension TerminalTests {
         func exitCodeAndStreams() async throws {
             try await SimCluster.with { cluster in
                 let pod = try await cluster.runningPod(label: "app=nginx")
-                let client = try KubeClient(target: try Kubeconfig(yaml: try cluster.simulator.kubeconfig()).resolve())
-                let target = ExecBridge.Target(
-                    namespace: "demo", pod: pod, command: ["sh", "-c", "echo out; echo err >&2; exit 7"], tty: false,
-                    stdin: false)
-                let bridge = try await ExecBridge.open(client: client, target: target)
-                let streams = Mutex<[UInt8: String]>([:])
-                let ending = try await bridge.pump { stream, bytes in
-                    streams.withLock { $0[stream, default: ""] += String(decoding: bytes, as: UTF8.self) }
-                    return true
-                }
-                #expect(ending.exitCode == 7)
-                #expect(streams.withLock { $0 } == [1: "out\n", 2: "err\n"])
+                try await cluster.withSimClient { client in
+                    let target = ExecBridge.Target(
+                        namespace: "demo", pod: pod, command: ["sh", "-c", "echo out; echo err >&2; exit 7"],
+                        tty: false, stdin: false)
+                    let bridge = try await ExecBridge.open(client: client, target: target)
+                    let streams = Mutex<[UInt8: String]>([:])
+                    let ending = try await bridge.pump { stream, bytes in
+                        streams.withLock { $0[stream, default: ""] += String(decoding: bytes, as: UTF8.self) }
+                        return true
+                    }
+                    #expect(ending.exitCode == 7)
+                    #expect(streams.withLock { $0 } == [1: "out\n", 2: "err\n"])
 
-                let missing = ExecBridge.Target(namespace: "demo", pod: "no-such-pod", command: ["sh"], tty: true)
-                await #expect(throws: KubeError.self) { try await ExecBridge.open(client: client, target: missing) }
-                try await client.shutdown()
+                    let missing = ExecBridge.Target(
+                        namespace: "demo", pod: "no-such-pod", command: ["sh"], tty: true)
+                    await #expect(throws: KubeError.self) {
+                        try await ExecBridge.open(client: client, target: missing)
+                    }
+                }
             }
         }
 
@@ -144,6 +142,20 @@ extension TerminalTests {
             }
             return last
         }
+    }
+}
+
+extension SimCluster {
+    /// A KubeClient of the simulator itself (not through the gateway), shut down after `body`.
+    func withSimClient(_ body: (KubeClient) async throws -> Void) async throws {
+        let client = try KubeClient(target: try Kubeconfig(yaml: try simulator.kubeconfig()).resolve())
+        do {
+            try await body(client)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
     }
 }
 

@@ -20,9 +20,10 @@ struct LogMergeTests {
         #expect(offset.seconds == nano.seconds && offset.nanoseconds == 500_000_000)
         #expect(LogTimestamp(rfc3339: "2024-01-02T03:04:05Z".utf8)?.wholeSecond == nano.wholeSecond)
         #expect(LogTimestamp(rfc3339: "1969-12-31T23:59:59Z".utf8)?.description == "1969-12-31T23:59:59.000000000Z")
-        for bad in ["", "2024-01-02", "2024-01-02T03:04:05", "2024-13-02T03:04:05Z", "2024-01-02T03:04:05.Z",
-            "2024-01-02T03:04:05Zjunk", "2024-01-02 03:04:05Z", "2024-01-02T03:04:05+0200"]
-        {
+        for bad in [
+            "", "2024-01-02", "2024-01-02T03:04:05", "2024-13-02T03:04:05Z", "2024-01-02T03:04:05.Z",
+            "2024-01-02T03:04:05Zjunk", "2024-01-02 03:04:05Z", "2024-01-02T03:04:05+0200",
+        ] {
             #expect(LogTimestamp(rfc3339: bad.utf8) == nil, "\(bad)")
         }
     }
@@ -78,7 +79,8 @@ struct LogMergeTests {
     func mergeOrder() throws {
         let start = ContinuousClock.now
         var machine = LogMergeStateMachine(
-            configuration: .init(window: .milliseconds(100), maxLines: 3, maxBytes: 1 << 20, primingTimeout: .seconds(5)),
+            configuration: .init(
+                window: .milliseconds(100), maxLines: 3, maxBytes: 1 << 20, primingTimeout: .seconds(5)),
             sources: 2, sealed: true, now: start)
         let lines = try (0..<6).map { try Self.line("p\($0 % 2)", second: $0) }
         #expect(machine.push(lines[2], from: 0, now: start) == .accepted)
@@ -152,7 +154,10 @@ struct LogMergeTests {
             (["namespace": "demo", "name": "p", "tailLines": "ten"], "\"tailLines\""),
             (["namespace": "demo", "name": "p", "sinceSeconds": 0], "\"sinceSeconds\""),
             (["namespace": "demo", "name": "p", "sinceTime": "yesterday"], "\"sinceTime\""),
-            (["namespace": "demo", "name": "p", "sinceTime": "2024-01-02T03:04:05Z", "sinceSeconds": 5], "\"sinceSeconds\""),
+            (
+                ["namespace": "demo", "name": "p", "sinceTime": "2024-01-02T03:04:05Z", "sinceSeconds": 5],
+                "\"sinceSeconds\""
+            ),
             (["namespace": "demo", "name": "p", "container": "a", "allContainers": true], "\"allContainers\""),
             (["namespace": "demo", "name": "p", "follow": "maybe"], "\"follow\""),
             (["namespace": "demo", "name": "p", "timestamps": 1], "\"timestamps\""),
@@ -178,7 +183,8 @@ struct LogMergeTests {
         let selector: JSONValue = [
             "matchLabels": ["app": "web", "tier": "front"],
             "matchExpressions": [
-                ["key": "env", "operator": "In", "values": ["prod", "canary"]], ["key": "legacy", "operator": "DoesNotExist"],
+                ["key": "env", "operator": "In", "values": ["prod", "canary"]],
+                ["key": "legacy", "operator": "DoesNotExist"],
             ],
         ]
         #expect(try LogTargetResolver.selector(selector, of: "x") == "app=web,tier=front,env in (prod,canary),!legacy")
@@ -193,14 +199,18 @@ struct LogMergeTests {
             "status": [
                 "initContainerStatuses": [["name": "init", "state": ["terminated": ["exitCode": 0]]]],
                 "containerStatuses": [
-                    ["name": "sidecar", "state": ["running": [:]]], ["name": "app", "state": ["waiting": ["reason": "CrashLoopBackOff"]]],
+                    ["name": "sidecar", "state": ["running": [:]]],
+                    ["name": "app", "state": ["waiting": ["reason": "CrashLoopBackOff"]]],
                 ],
             ],
         ]
         var request = LogRequest(namespace: "demo", pods: .named("web-0"))
         #expect(try LogTarget.targets(in: pod, request: request, strict: true).map(\.container) == ["app"])
         request.containers = .all
-        #expect(try LogTarget.targets(in: pod, request: request, strict: true).map(\.container) == ["init", "sidecar", "app"])
+        #expect(
+            try LogTarget.targets(in: pod, request: request, strict: true).map(\.container) == [
+                "init", "sidecar", "app",
+            ])
         request.follow = false  // a container that has not started has no log to read once
         #expect(try LogTarget.targets(in: pod, request: request, strict: true).map(\.container) == ["init", "sidecar"])
         request.containers = .named("app")

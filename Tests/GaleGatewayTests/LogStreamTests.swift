@@ -26,7 +26,9 @@ struct LogStreamTests {
             #expect(zip(lines, lines.dropFirst()).allSatisfy { $0.timestamp < $1.timestamp })
             #expect(LogFixture.isContiguous(lines, in: try await fixture.fullLog(pod: pod)))
 
-            let once = try await fixture.subscribe(["namespace": "demo", "name": .string(pod), "tailLines": 3, "follow": false])
+            let once = try await fixture.subscribe([
+                "namespace": "demo", "name": .string(pod), "tailLines": 3, "follow": false,
+            ])
             let tail = try await fixture.read(once) { _ in false }
             #expect(tail.count == 3)
             let log = try await fixture.fullLog(pod: pod)
@@ -37,15 +39,21 @@ struct LogStreamTests {
 
     @Test("a label selector merges a deployment's pods in time order, every line attributed")
     func mergedPods() async throws {
-        try await LogFixture.with(configure: { $0.reorderWindow = .milliseconds(250) }) { fixture in
+        var configuration = LogFixture.quick
+        configuration.reorderWindow = .milliseconds(250)
+        try await LogFixture.with(configuration: configuration) { fixture in
             var pods: [String] = []
             _ = try await eventually {
                 pods = try await fixture.cluster.runningPods(label: "app=nginx")
                 return pods.count == 3
             }
-            let subscription = try await fixture.subscribe(["namespace": "demo", "labelSelector": "app=nginx", "tailLines": 5])
+            let subscription = try await fixture.subscribe([
+                "namespace": "demo", "labelSelector": "app=nginx", "tailLines": 5,
+            ])
             #expect(subscription.targets.map(\.pod) == pods.sorted())
-            let workload = try await fixture.subscribe(["namespace": "demo", "workload": "deployment/nginx", "tailLines": 5])
+            let workload = try await fixture.subscribe([
+                "namespace": "demo", "workload": "deployment/nginx", "tailLines": 5,
+            ])
             #expect(workload.targets == subscription.targets)
 
             let lines = try await fixture.read(subscription) { $0.count >= 45 }
@@ -62,13 +70,16 @@ struct LogStreamTests {
     @Test("containers: the default-container annotation, one by name, or all of them")
     func containers() async throws {
         try await LogFixture.with { fixture in
-            try await fixture.createPod("duo", labels: ["app": "duo"], containers: ["sidecar", "app"], defaultContainer: "app")
+            try await fixture.createPod(
+                "duo", labels: ["app": "duo"], containers: ["sidecar", "app"], defaultContainer: "app")
             let preferred = try await fixture.subscribe(["namespace": "demo", "name": "duo"])
             #expect(preferred.targets.map(\.container) == ["app"])
             let named = try await fixture.subscribe(["namespace": "demo", "name": "duo", "container": "sidecar"])
             #expect(named.targets.map(\.container) == ["sidecar"])
 
-            let all = try await fixture.subscribe(["namespace": "demo", "name": "duo", "allContainers": true, "follow": false])
+            let all = try await fixture.subscribe([
+                "namespace": "demo", "name": "duo", "allContainers": true, "follow": false,
+            ])
             #expect(all.targets.map(\.container) == ["sidecar", "app"])
             let lines = try await fixture.read(all) { _ in false }
             #expect(Set(lines.map(\.container)) == ["sidecar", "app"])
@@ -78,6 +89,29 @@ struct LogStreamTests {
                 let log = try await fixture.fullLog(pod: "duo", container: container)
                 #expect(LogFixture.isContiguous(own, in: log) && own.first?.timeText == log.first?.timeText)
             }
+        }
+    }
+
+    @Test("a container that terminates ends its follower, after the whole rest of its log")
+    func terminatedContainer() async throws {
+        try await LogFixture.with { fixture in
+            let job: GaleJSON.JSONValue = [
+                "apiVersion": "batch/v1", "kind": "Job", "metadata": ["name": "once", "namespace": "demo"],
+                "spec": [
+                    "template": [
+                        "metadata": ["labels": ["app": "once"]],
+                        "spec": ["restartPolicy": "Never", "containers": [["name": "main", "image": "busybox:1.36"]]],
+                    ]
+                ],
+            ]
+            let (_, created) = try await fixture.cluster.send(.POST, "/jobs", ["namespace": "demo", "content": job])
+            #expect(created["code"]?.intValue == 0)
+            let pod = try await fixture.cluster.runningPod(label: "app=once")
+            let subscription = try await fixture.subscribe(["namespace": "demo", "name": .string(pod)])
+            let lines = try await fixture.read(subscription) { _ in false }  // ends by itself
+            #expect(try await fixture.cluster.podPhase(pod) == "Succeeded")
+            let log = try await fixture.fullLog(pod: pod)
+            #expect(!lines.isEmpty && lines.map(\.timeText) == log.map(\.timeText))
         }
     }
 
@@ -103,7 +137,9 @@ struct LogStreamTests {
 
     @Test("a consumer that stops reading stops its upstream: bounded lines held, none lost")
     func stalledConsumer() async throws {
-        try await LogFixture.with(linesPerSecond: 200, configure: { $0.bufferedLines = 40 }) { fixture in
+        var configuration = LogFixture.quick
+        configuration.bufferedLines = 40
+        try await LogFixture.with(linesPerSecond: 200, configuration: configuration) { fixture in
             let pod = try await fixture.cluster.runningPod(label: "app=nginx")
             let subscription = try await fixture.subscribe(["namespace": "demo", "name": .string(pod), "tailLines": 0])
             let lines: [LogLine] = try await within(.seconds(60)) {
@@ -129,9 +165,13 @@ struct LogStreamTests {
 
     @Test("errors before streaming: options, missing namespace, pod or workload, too many streams, scope")
     func errors() async throws {
-        try await LogFixture.with(configure: { $0.maxStreams = 2 }) { fixture in
+        var configuration = LogFixture.quick
+        configuration.maxStreams = 2
+        try await LogFixture.with(configuration: configuration) { fixture in
             let pod = try await fixture.cluster.runningPod(label: "app=nginx")
-            func failure(_ options: [String: GaleJSON.JSONValue], as principal: Principal? = nil, cluster: String? = nil)
+            func failure(
+                _ options: [String: GaleJSON.JSONValue], as principal: Principal? = nil, cluster: String? = nil
+            )
                 async -> APIError?
             {
                 do throws(APIError) {
@@ -152,11 +192,15 @@ struct LogStreamTests {
             #expect(container?.code == .invalidArgument && container?.message.contains("\"nope\"") == true)
             let previous = await failure(["namespace": "demo", "name": .string(pod), "previous": true])
             #expect(previous?.code == .invalidArgument && previous?.message.contains("previous") == true)
-            #expect(await failure(["namespace": "demo", "name": .string(pod), "tailLines": "x"])?.message.contains("tailLines") == true)
+            #expect(
+                await failure(["namespace": "demo", "name": .string(pod), "tailLines": "x"])?.message.contains(
+                    "tailLines") == true)
             #expect(await failure(["name": .string(pod)])?.message.contains("namespace") == true)
-            let outsider = Principal(subject: "x", role: .viewer, clusters: .only(["999"]), expiresAt: Date().addingTimeInterval(60))
+            let outsider = Principal(
+                subject: "x", role: .viewer, clusters: .only(["999"]), expiresAt: Date().addingTimeInterval(60))
             #expect(await failure(["namespace": "demo", "name": .string(pod)], as: outsider)?.code == .forbidden)
-            #expect(await failure(["namespace": "demo", "name": .string(pod)], cluster: "4242")?.code == .clusterNotFound)
+            #expect(
+                await failure(["namespace": "demo", "name": .string(pod)], cluster: "4242")?.code == .clusterNotFound)
         }
     }
 
@@ -164,14 +208,18 @@ struct LogStreamTests {
     func podDiscovery() async throws {
         try await LogFixture.with { fixture in
             try await fixture.createPod("solo-a", labels: ["app": "solo"], containers: ["main"])
-            let subscription = try await fixture.subscribe(["namespace": "demo", "labelSelector": "app=solo", "tailLines": 1])
+            let subscription = try await fixture.subscribe([
+                "namespace": "demo", "labelSelector": "app=solo", "tailLines": 1,
+            ])
             let faults = fixture.cluster.simulator.faults
             let lines = try await within(.seconds(40)) {
                 try await subscription.run(onState: { _, _ in }) { lines in
                     var read: [LogLine] = []
                     for try await line in lines {
                         read.append(line)
-                        if read.count == 3 { try await fixture.createPod("solo-b", labels: ["app": "solo"], containers: ["main"]) }
+                        if read.count == 3 {
+                            try await fixture.createPod("solo-b", labels: ["app": "solo"], containers: ["main"])
+                        }
                         if line.pod == "solo-b" { break }
                     }
                     _ = try await fixture.cluster.confirmed(.DELETE, "/pods/solo-a", ["namespace": "demo"])
@@ -188,24 +236,28 @@ struct LogStreamTests {
         try await LogFixture.with { fixture in
             let pod = try await fixture.cluster.runningPod(label: "app=nginx")
             let viewer = try await fixture.cluster.gateway.token(.viewer)
-            let base = "\(fixture.cluster.gateway.httpBase)/pods/\(pod)/logs?cluster_id=\(fixture.cluster.id)&namespace=demo"
+            let base =
+                "\(fixture.cluster.gateway.httpBase)/pods/\(pod)/logs?cluster_id=\(fixture.cluster.id)&namespace=demo"
             let faults = fixture.cluster.simulator.faults
 
-            let (head, lines) = try await Self.streamLines(base + "&follow=true&tail_lines=2&timestamps=true", token: viewer, count: 6)
+            let (head, lines) = try await Self.streamLines(
+                base + "&follow=true&tail_lines=2&timestamps=true", token: viewer, count: 6)
             #expect(head.status == .ok)
             #expect(head.headers["content-type"].first == "text/plain; charset=utf-8")
             #expect(head.headers["transfer-encoding"].first == "chunked")
             #expect(lines.count == 6)
-            #expect(lines.allSatisfy { line in
-                line.split(separator: " ", maxSplits: 1).first.map { LogTimestamp(rfc3339: $0.utf8) != nil } == true
-            })
+            #expect(
+                lines.allSatisfy { line in
+                    line.split(separator: " ", maxSplits: 1).first.map { LogTimestamp(rfc3339: $0.utf8) != nil } == true
+                })
             // The client went away: the gateway lets go of the upstream stream.
             #expect(try await eventually { faults.openLogStreamCount == 0 })
 
             let (_, plain) = try await Self.streamLines(base + "&follow=true&tail_lines=1", token: viewer, count: 2)
-            #expect(plain.allSatisfy { line in
-                line.split(separator: " ", maxSplits: 1).first.map { LogTimestamp(rfc3339: $0.utf8) == nil } == true
-            })
+            #expect(
+                plain.allSatisfy { line in
+                    line.split(separator: " ", maxSplits: 1).first.map { LogTimestamp(rfc3339: $0.utf8) == nil } == true
+                })
 
             let outsider = try await fixture.cluster.gateway.token(.viewer, clusters: .only(["999"]))
             for (url, token, status, code) in [
@@ -230,7 +282,9 @@ struct LogStreamTests {
         try await LogFixture.with { fixture in
             let pod = try await fixture.cluster.runningPod(label: "app=nginx")
             var request = HTTPClientRequest(
-                url: "\(fixture.cluster.gateway.httpBase)/pods/\(pod)/logs?cluster_id=\(fixture.cluster.id)&namespace=demo&follow=true")
+                url:
+                    "\(fixture.cluster.gateway.httpBase)/pods/\(pod)/logs?cluster_id=\(fixture.cluster.id)&namespace=demo&follow=true"
+            )
             request.headers.add(name: "Authorization", value: "Bearer \(fixture.cluster.admin)")
             let received = try await within(.seconds(20)) { [request] in
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))

@@ -54,16 +54,20 @@ struct TerminalTests {
         try await SimCluster.with { cluster in
             let pod = try await cluster.runningPod(label: "app=nginx")
             let ticket = try await cluster.podTicket(pod)
+            print("DBG t1")
             try await cluster.gateway.socket(.init(), path: "/ws/terminal/\(ticket)") { socket in
                 var screen = TerminalScreen(socket: socket)
                 try await screen.read(until: "# ")
+                print("DBG t2")
             }
+            print("DBG t3")
             let refused = try await cluster.gateway.socket(.init(), path: "/ws/terminal/\(ticket)") { socket in
                 var screen = TerminalScreen(socket: socket)
                 try await screen.readToEnd()
                 #expect(screen.texts.count == 1)
                 #expect(screen.output.contains("invalid, expired or already used (error 2001)"))
             }
+            print("DBG t4")
             #expect(refused?.closeCode == WebSocketErrorCode(codeNumber: 4001))
             let unknown = try await cluster.gateway.socket(.init(), path: "/ws/terminal/no-such-ticket") { socket in
                 var screen = TerminalScreen(socket: socket)
@@ -94,7 +98,8 @@ struct TerminalTests {
         try await SimCluster.with { cluster in
             let pod = try await cluster.runningPod(label: "app=nginx")
             let elsewhere = Principal(
-                subject: "mallory", role: .operator, clusters: .only(["999"]), expiresAt: Date().addingTimeInterval(600))
+                subject: "mallory", role: .operator, clusters: .only(["999"]), expiresAt: Date().addingTimeInterval(600)
+            )
             let ticket = cluster.gateway.gateway.terminalTickets.issue(
                 for: elsewhere, clusterID: cluster.id, namespace: "demo", pod: pod, container: "nginx")
             let close = try await cluster.gateway.socket(.init(), path: "/ws/terminal/\(ticket)") { socket in
@@ -106,7 +111,8 @@ struct TerminalTests {
             #expect(cluster.simulator.openExecSessions == 0)
 
             let outOfScope = try await cluster.gateway.token(.operator, clusters: .only(["999"]))
-            let (status, denied) = try await cluster.get("/pods/\(pod)/terminal", ["namespace": "demo"], token: outOfScope)
+            let (status, denied) = try await cluster.get(
+                "/pods/\(pod)/terminal", ["namespace": "demo"], token: outOfScope)
             #expect(status == 403 && denied["code"]?.intValue == 1005)
         }
     }
@@ -197,12 +203,15 @@ struct TerminalTests {
         try await SimCluster.with { cluster in
             let pod = try await cluster.runningPod(label: "app=nginx")
             let path = "/pods/\(pod)/terminal?namespace=demo&cluster_id=\(cluster.id)"
-            let direct = try await cluster.gateway.get(path, token: cluster.admin, headers: [("Host", "console.test:9443")])
-            #expect(direct["data"]?["terminal_url"]?.stringValue?.hasPrefix("ws://console.test:9443/ws/terminal/") == true)
+            let direct = try await cluster.gateway.get(
+                path, token: cluster.admin, headers: [("Host", "console.test:9443")])
+            #expect(
+                direct["data"]?["terminal_url"]?.stringValue?.hasPrefix("ws://console.test:9443/ws/terminal/") == true)
             let proxied = try await cluster.gateway.get(
                 path, token: cluster.admin,
                 headers: [("X-Forwarded-Host", "gale.example.com, proxy.internal"), ("X-Forwarded-Proto", "https")])
-            #expect(proxied["data"]?["terminal_url"]?.stringValue?.hasPrefix("wss://gale.example.com/ws/terminal/") == true)
+            #expect(
+                proxied["data"]?["terminal_url"]?.stringValue?.hasPrefix("wss://gale.example.com/ws/terminal/") == true)
             let odd = try await cluster.gateway.get(
                 path, token: cluster.admin, headers: [("X-Forwarded-Host", "evil.test/<script>")])
             #expect(
@@ -239,7 +248,8 @@ struct TerminalScreen {
     mutating func read(until needle: String) async throws {
         while !output.contains(needle) {
             guard try await receive() else {
-                throw TestFailure("socket closed before \(needle.debugDescription) arrived; saw \(output.debugDescription)")
+                throw TestFailure(
+                    "socket closed before \(needle.debugDescription) arrived; saw \(output.debugDescription)")
             }
         }
     }

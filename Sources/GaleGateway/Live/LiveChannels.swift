@@ -109,6 +109,7 @@ struct LiveChannels: Sendable {
     /// is queued and the process runs.
     func exec(_ frame: ClientFrame.Exec, session: LiveSession) async throws(APIError) {
         try session.principal.requireRole(.operator, for: "exec into containers")
+        try await requireRunningContainer(frame, principal: session.principal)
         let target = ExecBridge.Target(
             namespace: frame.namespace, pod: frame.pod, container: frame.container, command: frame.command,
             tty: frame.tty, stdin: true, cols: frame.cols, rows: frame.rows)
@@ -123,6 +124,32 @@ struct LiveChannels: Sendable {
             throw tooManyChannels
         }
     }
+
+    /// Like `kubectl exec`, looks at the pod first: a missing pod is 1004, a pod that is not
+    /// running or lacks the container 1001 — clear answers before any upgrade is attempted.
+    private func requireRunningContainer(_ frame: ClientFrame.Exec, principal: Principal) async throws(APIError) {
+        let (_, client) = try await cluster(frame.cluster, principal: principal)
+        let pod: JSONValue
+        do {
+            pod = try await client.get(Self.pods, namespace: frame.namespace, name: frame.pod)
+        } catch let error as KubeError {
+            throw APIError(error, verb: .read)
+        } catch {
+            throw APIError(.clusterUnreachable, "cannot read pod \(frame.namespace)/\(frame.pod): \(error)")
+        }
+        let phase = pod["status"]?["phase"]?.stringValue ?? "Unknown"
+        guard phase == "Running" else {
+            throw APIError.invalidArgument("pod \(frame.namespace)/\(frame.pod) is \(phase); exec needs a running pod")
+        }
+        let containers = (pod["spec"]?["containers"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+        if let container = frame.container, !containers.contains(container) {
+            throw APIError.invalidArgument(
+                "container \"\(container)\" is not in pod \(frame.namespace)/\(frame.pod); "
+                    + "choose one of: \(containers.joined(separator: ", "))")
+        }
+    }
+
+    private static let pods = ResourceCatalog.standard.resource(named: "pods")!
 
     private var tooManyChannels: APIError {
         .invalidArgument("too many open channels (at most \(configuration.maxChannelsPerSession) per session)")

@@ -38,7 +38,8 @@ struct TerminalEndpoint: Sendable {
         let ticket = context.requestContext.parameters.get("ticket") ?? ""
         guard let grant = tickets.consume(ticket) else {
             let refusal = APIError(.unauthenticated, "the terminal ticket is invalid, expired or already used")
-            await Self.finish(outbound, line: Self.line(refusal), code: Self.closeCode(refusal), reason: refusal.message)
+            await Self.finish(
+                outbound, line: Self.line(refusal), code: Self.closeCode(refusal), reason: refusal.message)
             return
         }
         var logger = context.logger
@@ -62,6 +63,7 @@ struct TerminalEndpoint: Sendable {
             failure = error
         }
         if grant.deletesPod { await NodeDebugPod.delete(grant, access: access, logger: logger) }
+        print("DBG s handler done")
         logger.info("terminal closed")
         if let failure { throw failure }
     }
@@ -73,7 +75,8 @@ struct TerminalEndpoint: Sendable {
         try grant.principal.requireRole(.operator, for: "open terminals")
         let target = ExecBridge.Target(
             namespace: grant.namespace, pod: grant.pod, container: grant.container, command: grant.command, tty: true,
-            cols: query["cols"].flatMap(Int.init).map(Self.clamp), rows: query["rows"].flatMap(Int.init).map(Self.clamp))
+            cols: query["cols"].flatMap(Int.init).map(Self.clamp), rows: query["rows"].flatMap(Int.init).map(Self.clamp)
+        )
         return try await ExecBridge.open(
             access: access, principal: grant.principal, cluster: String(grant.clusterID), target: target,
             configuration: .init(idleTimeout: configuration.idleTimeout))
@@ -96,7 +99,9 @@ struct TerminalEndpoint: Sendable {
                     failure = error
                 }
                 // The client went away (or broke the protocol): the shell must not outlive it.
+                print("DBG s forward ended", failure as Any)
                 await bridge.close()
+                print("DBG s bridge closed")
                 return failure
             }
             group.addTask {
@@ -117,7 +122,9 @@ struct TerminalEndpoint: Sendable {
             } catch {
                 ending = .failure(error)
             }
+            print("DBG s pump ended", ending)
             await report(ending, outbound, logger: logger)
+            print("DBG s reported")
             group.cancelAll()
             var failure: (any Error)?
             for await result in group { failure = failure ?? result }
@@ -128,7 +135,9 @@ struct TerminalEndpoint: Sendable {
 
     /// Tells the client how the exec ended and closes the socket: the exit code and 1000, the
     /// idle timeout and 1000, an upstream failure and 1011; nothing when the client left first.
-    private func report(_ ending: Result<ExecBridge.Ending, any Error>, _ outbound: WebSocketOutboundWriter, logger: Logger)
+    private func report(
+        _ ending: Result<ExecBridge.Ending, any Error>, _ outbound: WebSocketOutboundWriter, logger: Logger
+    )
         async
     {
         switch ending {

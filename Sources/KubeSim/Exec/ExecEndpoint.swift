@@ -132,7 +132,6 @@ struct ExecSession: Sendable {
                 try await outbound.write(.binary(Self.frame(tty && stream == 2 ? 1 : stream, payload)))
                 activity.wrote(payload.count)
             } catch {
-                if !hungUp.withLock({ $0 }) { print("DEBUG sim write failed", error) }
                 hungUp.withLock { $0 = true }
             }
         }
@@ -141,7 +140,10 @@ struct ExecSession: Sendable {
             hungUp: { hungUp.withLock { $0 } })
         let request = self.request
         let fs = self.fs
-        let streamID = streams.register { input.close() }
+        let streamID = streams.register {
+            hungUp.withLock { $0 = true }
+            input.close()
+        }
         defer { streams.unregister(streamID) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -166,7 +168,6 @@ struct ExecSession: Sendable {
                 }
             }
             // Hang-up before end of input, so that the shell sees why its input ended.
-            print("DEBUG sim inbound ended")
             hungUp.withLock { $0 = true }
             input.close()
             try await group.waitForAll()

@@ -119,13 +119,15 @@ extension Shell {
         return 0
     }
 
-    /// `yes [STRING]`: the line forever, in 8 KiB writes, until the client hangs up.
+    /// `yes [STRING]`: the line forever, in 16 KiB writes, until the client hangs up. A pause of
+    /// a millisecond between writes (at most 16 MB/s) leaves the connection room to take the
+    /// client's close frame: the WebSocket server answers it through the same congested writer.
     private func yes(_ args: [String], io: ShellIO) async -> Int {
         let line = Array(((args.isEmpty ? "y" : args.joined(separator: " ")) + "\n").utf8)
-        let chunk = Array(repeating: line, count: max(1, 8192 / line.count)).flatMap { $0 }
+        let chunk = Array(repeating: line, count: max(1, 16384 / line.count)).flatMap { $0 }
         while !io.hungUp() && !Task.isCancelled {
             await io.output(chunk)
-            await Task.yield()
+            try? await Task.sleep(for: .milliseconds(1))
         }
         return 0
     }

@@ -40,7 +40,7 @@ extension LogGenerator {
             else {
                 throw KubeStatusError.badRequest("previous terminated container \"\(containerName)\" in pod \"\(name)\" not found")
             }
-            return Window(start: started, end: finished, seed: seed &+ 7_919, image: image)
+            return Window(start: started, end: Self.endOfSecond(finished), seed: seed &+ 7_919, image: image)
         }
         if let running = status?[path: ["state", "running", "startedAt"]]?.stringValue.flatMap(KubeTime.parse) {
             return Window(start: running, end: nil, seed: seed, image: image)
@@ -48,12 +48,16 @@ extension LogGenerator {
         if let terminated = status?[path: ["state", "terminated"]],
             let started = terminated["startedAt"]?.stringValue.flatMap(KubeTime.parse)
         {
-            return Window(
-                start: started, end: terminated["finishedAt"]?.stringValue.flatMap(KubeTime.parse) ?? started, seed: seed, image: image)
+            let finished = terminated["finishedAt"]?.stringValue.flatMap(KubeTime.parse) ?? started
+            return Window(start: started, end: Self.endOfSecond(finished), seed: seed, image: image)
         }
         let reason = status?[path: ["state", "waiting", "reason"]]?.stringValue ?? "ContainerCreating"
         throw KubeStatusError.badRequest("container \"\(containerName)\" in pod \"\(name)\" is waiting to start: \(reason)")
     }
+
+    /// `finishedAt` has whole seconds: the container may have written until the end of that second,
+    /// and a follower may have seen those lines before it stopped.
+    static func endOfSecond(_ finished: Date) -> Date { finished.addingTimeInterval(0.999) }
 
     func respond(
         namespace: String, name: String, query: QueryParameters, context: SimRequestContext, streams: LiveStreams,
@@ -75,7 +79,8 @@ extension LogGenerator {
             options.since = Date().addingTimeInterval(-Double(seconds))
         }
         let uid = pod[path: ["metadata", "uid"]]?.stringValue
-        var lines = available(window, now: Date())
+        // A terminated container's log is complete up to its end, even within the second it stopped in.
+        var lines = available(window, now: max(Date(), window.end ?? .distantPast))
         if let since = options.since {
             let first = Int((since.timeIntervalSince(window.start) * linesPerSecond).rounded(.up))
             lines = max(lines.lowerBound, min(first, lines.upperBound))..<lines.upperBound
@@ -128,11 +133,16 @@ extension LogGenerator {
                 guard let current = store.find(ResourceCatalog.pods, namespace: namespace, name: name),
                     current[path: ["metadata", "uid"]]?.stringValue == uid
                 else { break }
-                let upper = generator.available(window, now: Date()).upperBound
+                // A container that stopped (or was replaced by a restart) ends its log here, as the kubelet's does.
+                let latest = try? generator.window(pod: current, query: query)
+                let end = latest.map { $0.start == window.start ? $0.end : Date() } ?? Date()
+                let bounded = Window(start: window.start, end: end, seed: window.seed, image: window.image)
+                let upper = generator.available(bounded, now: max(Date(), end ?? .distantPast)).upperBound
                 if upper > next, let buffer = render(next..<upper) {
                     try await writer.write(buffer)
                     next = upper
                 }
+                if end != nil { break }
             }
             try await writer.finish(nil)
         }

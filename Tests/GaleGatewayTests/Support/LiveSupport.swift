@@ -4,6 +4,7 @@ import GaleProtocol
 import KubeClient
 import KubeSim
 import Synchronization
+import WSCore
 
 /// What one subscriber of a watch channel has seen: the objects its events add up to, checked
 /// frame by frame — `seq` must rise by one, and no object may be told the same version twice.
@@ -59,12 +60,15 @@ struct WatchView: Sendable {
 }
 
 extension TestSocket {
-    /// Receives frames until `predicate` holds for one; returns every frame received.
+    /// Receives text frames until `predicate` holds for one (binary frames are skipped); returns
+    /// every text frame received.
     @discardableResult
     mutating func receive(until predicate: (ServerFrame) -> Bool) async throws -> [ServerFrame] {
         var frames: [ServerFrame] = []
         while true {
-            let frame = try await receive()
+            guard let message = try await messages.next() else { throw TestFailure("socket closed") }
+            guard case .text(let text) = message else { continue }
+            let frame = try ServerFrame(text: Array(text.utf8))
             frames.append(frame)
             if predicate(frame) { return frames }
         }

@@ -16,14 +16,25 @@ struct LogFixture {
     let cluster: SimCluster
     let streams: LogStreams
     /// A viewer allowed every cluster.
-    let viewer = Principal(subject: "log-viewer", role: .viewer, clusters: .all, expiresAt: Date().addingTimeInterval(3600))
+    let viewer = Principal(
+        subject: "log-viewer", role: .viewer, clusters: .all, expiresAt: Date().addingTimeInterval(3600))
+
+    /// Log streams with quick reconnects and pod discovery, for tests.
+    static var quick: LogStreams.Configuration {
+        var configuration = LogStreams.Configuration()
+        configuration.backoff = Backoff(initial: .milliseconds(50), maximum: .milliseconds(400))
+        configuration.discoveryInterval = .milliseconds(200)
+        configuration.startPollInterval = .milliseconds(100)
+        return configuration
+    }
 
     static func with<T: Sendable>(
         linesPerSecond: Double = 20,
-        configure: (inout LogStreams.Configuration) -> Void = { _ in },
+        configuration: LogStreams.Configuration = quick,
         _ body: (LogFixture) async throws -> T
     ) async throws -> T {
-        let simulator = KubeSimServer(configuration: .init(logLinesPerSecond: linesPerSecond, podStartDelay: .milliseconds(50)))
+        let simulator = KubeSimServer(
+            configuration: .init(logLinesPerSecond: linesPerSecond, podStartDelay: .milliseconds(50)))
         try await simulator.start()
         do {
             let result = try await TestGateway.with { gateway in
@@ -31,14 +42,12 @@ struct LogFixture {
                 let (_, created) = try await gateway.http(
                     .POST, "/clusters", token: admin,
                     body: ["name": "sim", "kubeconfig": .string(try simulator.kubeconfig())])
-                guard let id = created["data"]?["id"]?.intValue else { throw TestFailure("cannot register KubeSim: \(created)") }
-                var configuration = LogStreams.Configuration()
-                configuration.backoff = Backoff(initial: .milliseconds(50), maximum: .milliseconds(400))
-                configuration.discoveryInterval = .milliseconds(200)
-                configuration.startPollInterval = .milliseconds(100)
-                configure(&configuration)
+                guard let id = created["data"]?["id"]?.intValue else {
+                    throw TestFailure("cannot register KubeSim: \(created)")
+                }
                 let streams = LogStreams(
-                    registry: gateway.gateway.registry, connections: gateway.gateway.connections, configuration: configuration)
+                    registry: gateway.gateway.registry, connections: gateway.gateway.connections,
+                    configuration: configuration)
                 let cluster = SimCluster(gateway: gateway, simulator: simulator, id: id, admin: admin)
                 return try await body(LogFixture(cluster: cluster, streams: streams))
             }
@@ -52,7 +61,8 @@ struct LogFixture {
 
     /// Opens a logs subscription as the viewer.
     func subscribe(_ options: [String: GaleJSON.JSONValue]) async throws(APIError) -> LogSubscription {
-        try await streams.subscribe(cluster: String(cluster.id), options: options, principal: viewer, logger: Logger(label: "test"))
+        try await streams.subscribe(
+            cluster: String(cluster.id), options: options, principal: viewer, logger: Logger(label: "test"))
     }
 
     /// Runs `subscription` and reads its lines until `enough` holds (or the log ends); fails
@@ -82,7 +92,9 @@ struct LogFixture {
         let stream = try await client.logs(
             namespace: "demo", pod: pod, options: LogOptions(container: container, timestamps: true))
         for try await text in stream.lines() {
-            if let line = LogLine(timestamped: Array(text.utf8), pod: pod, container: container ?? "") { lines.append(line) }
+            if let line = LogLine(timestamped: Array(text.utf8), pod: pod, container: container ?? "") {
+                lines.append(line)
+            }
         }
         return lines
     }
@@ -94,7 +106,9 @@ struct LogFixture {
         var metadata: GaleJSON.JSONValue = [
             "name": .string(name), "namespace": "demo", "labels": .object(labels.mapValues { .string($0) }),
         ]
-        if let defaultContainer { metadata["annotations"] = ["kubectl.kubernetes.io/default-container": .string(defaultContainer)] }
+        if let defaultContainer {
+            metadata["annotations"] = ["kubectl.kubernetes.io/default-container": .string(defaultContainer)]
+        }
         let manifest: GaleJSON.JSONValue = [
             "apiVersion": "v1", "kind": "Pod", "metadata": metadata,
             "spec": ["containers": .array(containers.map { ["name": .string($0), "image": "busybox:1.36"] })],

@@ -67,7 +67,8 @@ enum NodeDebugPod {
             try await waitUntilRunning(name: name, namespace: namespace, timeout: timeout, client: client)
             return name
         } catch {
-            try? await client.delete(pods, namespace: namespace, name: name, options: DeleteOptions(gracePeriodSeconds: 0))
+            try? await client.delete(
+                pods, namespace: namespace, name: name, options: DeleteOptions(gracePeriodSeconds: 0))
             throw error
         }
     }

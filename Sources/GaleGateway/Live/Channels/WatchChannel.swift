@@ -53,7 +53,6 @@ struct WatchChannel: Sendable {
     }
 
     private func send(_ change: WatchChange, _ context: ChannelContext) async -> Bool {
-        await context.event(
-            change.kind.rawValue, ["object": change.object, "resourceVersion": .string(change.resourceVersion)])
+        await context.event(encodedMembers: change.encodedMembers)
     }
 }

@@ -16,12 +16,18 @@ struct WatchChange: Sendable {
     var key: String
     /// The object's `metadata.resourceVersion`.
     var resourceVersion: String
+    /// The members of the `event` frame after `channel` and before `seq` — the object encoded
+    /// once, however many subscribers the change goes to.
+    let encodedMembers: String
 
     init(_ kind: Kind, _ object: JSONValue) {
         self.kind = kind
         self.object = object
         self.key = Self.key(of: object)
-        self.resourceVersion = object["metadata"]?["resourceVersion"]?.stringValue ?? ""
+        let resourceVersion = object["metadata"]?["resourceVersion"]?.stringValue ?? ""
+        self.resourceVersion = resourceVersion
+        self.encodedMembers =
+            #""event":"\#(kind.rawValue)","object":\#(object.jsonString),"resourceVersion":\#(JSONValue.string(resourceVersion).jsonString)"#
     }
 
     /// `namespace/name` of an object (`/name` when cluster-scoped).

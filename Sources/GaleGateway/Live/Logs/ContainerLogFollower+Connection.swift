@@ -7,8 +7,10 @@ extension ContainerLogFollower {
 
     /// One connection: asks for the log (from the last line's time when resuming), and delivers
     /// its new lines until it ends, breaks or the reader goes away.
-    func read(_ progress: inout Progress, into output: LogMerger.Input, onConnected: () -> Void) async -> ConnectionEnd {
-        var options = LogOptions(container: target.container, follow: progress.follow, timestamps: true, previous: request.previous)
+    func read(_ progress: inout Progress, into output: LogMerger.Input, onConnected: () -> Void) async -> ConnectionEnd
+    {
+        var options = LogOptions(
+            container: target.container, follow: progress.follow, timestamps: true, previous: request.previous)
         if progress.cursor.last == nil {
             options.tailLines = request.tailLines
             options.sinceTime = request.sinceTime

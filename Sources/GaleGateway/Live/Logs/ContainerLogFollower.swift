@@ -130,7 +130,9 @@ struct ContainerLogFollower: Sendable {
             let delay = backoff.next()
             logger.debug(
                 "log stream reconnecting",
-                metadata: ["target": "\(target)", "reason": "\(reason)", "delay": "\(delay)", "failures": "\(failures)"])
+                metadata: [
+                    "target": "\(target)", "reason": "\(reason)", "delay": "\(delay)", "failures": "\(failures)",
+                ])
             do {
                 try await Task.sleep(for: delay)
             } catch {

@@ -141,7 +141,9 @@ struct LogMergeStateMachine: Sendable {
     /// What the reader does now.
     mutating func next(now: Instant) -> ReadAction {
         if closed { return .finished }
-        if primedAt == nil, now >= started + configuration.primingTimeout || sources.allSatisfy({ $0.connected || $0.finished }) {
+        if primedAt == nil,
+            now >= started + configuration.primingTimeout || sources.allSatisfy({ $0.connected || $0.finished })
+        {
             primedAt = now
         }
         var best: Int?

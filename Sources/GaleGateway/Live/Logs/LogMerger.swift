@@ -31,7 +31,9 @@ final class LogMerger: Sendable {
     /// A merge of `sources` logs; unless `sealed`, sources may be added later with ``addSource()``.
     init(configuration: LogMergeStateMachine.Configuration, sources: Int, sealed: Bool) {
         state = Mutex(
-            State(machine: LogMergeStateMachine(configuration: configuration, sources: sources, sealed: sealed, now: .now)))
+            State(
+                machine: LogMergeStateMachine(configuration: configuration, sources: sources, sealed: sealed, now: .now)
+            ))
     }
 
     /// The merged lines, for one reader.
@@ -140,7 +142,8 @@ final class LogMerger: Sendable {
     }
 
     private func read() -> LogMergeStateMachine.ReadAction {
-        let (action, producer) = state.withLock { state -> (LogMergeStateMachine.ReadAction, CheckedContinuation<Bool, Never>?) in
+        let (action, producer) = state.withLock {
+            state -> (LogMergeStateMachine.ReadAction, CheckedContinuation<Bool, Never>?) in
             let action = state.machine.next(now: .now)
             guard case .emit(_, let source) = action, state.machine.hasRoom(source) else { return (action, nil) }
             return (action, state.producers.removeValue(forKey: source))

@@ -38,7 +38,8 @@ struct LogPodDiscovery: Sendable {
                 }
                 let pods: [JSONValue]
                 do {
-                    let resolver = LogTargetResolver(client: try await subscription.connect(), request: request, maxStreams: limit)
+                    let resolver = LogTargetResolver(
+                        client: try await subscription.connect(), request: request, maxStreams: limit)
                     if selector == nil { selector = try await resolver.labelSelector() }
                     guard let selector else { return }
                     pods = try await resolver.pods(matching: selector)
@@ -53,7 +54,9 @@ struct LogPodDiscovery: Sendable {
                         if !warned {
                             subscription.logger.warning(
                                 "log subscription at its stream limit; new pods are not followed",
-                                metadata: ["limit": "\(limit)", "pod": "\(pod["metadata"]?["name"]?.stringValue ?? "")"])
+                                metadata: [
+                                    "limit": "\(limit)", "pod": "\(pod["metadata"]?["name"]?.stringValue ?? "")",
+                                ])
                             warned = true
                         }
                         continue
@@ -62,7 +65,9 @@ struct LogPodDiscovery: Sendable {
                     for target in targets {
                         guard let input = merger.addSource() else { return }
                         states.start(input.source)
-                        group.addTask { await subscription.follow(target, request: request, into: input, states: states) }
+                        group.addTask {
+                            await subscription.follow(target, request: request, into: input, states: states)
+                        }
                     }
                 }
             }

@@ -79,21 +79,26 @@ struct LogRequest: Sendable, Hashable {
         let reader = OptionReader(values: options)
         for name in options.keys.sorted() where !Self.known.contains(name) && !Self.frameMembers.contains(name) {
             throw .invalidArgument(
-                "unknown option \"\(name)\" for a logs subscription; known options: \(Self.known.joined(separator: ", "))")
+                "unknown option \"\(name)\" for a logs subscription; known options: \(Self.known.joined(separator: ", "))"
+            )
         }
         if let resource = try reader.string("resource"), resource != "pods" {
             throw .invalidArgument("option \"resource\" of a logs subscription can only be \"pods\"")
         }
-        guard let namespace = try reader.string("namespace") else { throw .invalidArgument("missing option \"namespace\"") }
+        guard let namespace = try reader.string("namespace") else {
+            throw .invalidArgument("missing option \"namespace\"")
+        }
         var choices: [(name: String, value: String)] = []
         for name in ["name", "labelSelector", "workload"] {
             if let value = try reader.string(name) { choices.append((name, value)) }
         }
         guard let choice = choices.first else {
-            throw .invalidArgument("a logs subscription needs one of the options \"name\", \"labelSelector\" or \"workload\"")
+            throw .invalidArgument(
+                "a logs subscription needs one of the options \"name\", \"labelSelector\" or \"workload\"")
         }
         guard choices.count == 1 else {
-            throw .invalidArgument("options \"\(choices[0].name)\" and \"\(choices[1].name)\" cannot be combined; give one")
+            throw .invalidArgument(
+                "options \"\(choices[0].name)\" and \"\(choices[1].name)\" cannot be combined; give one")
         }
         switch choice.name {
         case "name": pods = .named(choice.value)
@@ -135,7 +140,8 @@ struct LogRequest: Sendable, Hashable {
         guard parts.count == 2, !parts[1].isEmpty,
             let resource = workloadKinds.first(where: { $0.key == parts[0].lowercased() })?.value
         else {
-            throw .invalidArgument("option \"workload\" must be KIND/NAME with KIND one of \(kinds), such as deployment/web")
+            throw .invalidArgument(
+                "option \"workload\" must be KIND/NAME with KIND one of \(kinds), such as deployment/web")
         }
         return Workload(resource: resource, name: String(parts[1]))
     }

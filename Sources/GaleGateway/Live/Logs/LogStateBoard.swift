@@ -32,7 +32,9 @@ struct LogStateBoard: Sendable {
     private mutating func aggregate() -> (UpstreamState, String?)? {
         let ordered = states.sorted { $0.key < $1.key }.map(\.value)
         let worst =
-            ordered.first { $0.state == .unreachable } ?? ordered.first { $0.state == .reconnecting } ?? (.connected, nil)
+            ordered.first { $0.state == .unreachable } ?? ordered.first { $0.state == .reconnecting } ?? (
+                .connected, nil
+            )
         guard worst.state != current else { return nil }
         current = worst.state
         return (worst.state, worst.reason)

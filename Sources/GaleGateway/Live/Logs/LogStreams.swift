@@ -38,11 +38,14 @@ struct LogStreams: Sendable {
         init() {}
 
         var merge: LogMergeStateMachine.Configuration {
-            .init(window: reorderWindow, maxLines: bufferedLines, maxBytes: bufferedBytes, primingTimeout: primingTimeout)
+            .init(
+                window: reorderWindow, maxLines: bufferedLines, maxBytes: bufferedBytes, primingTimeout: primingTimeout)
         }
 
         var follower: ContainerLogFollower.Configuration {
-            .init(backoff: backoff, unreachableAfter: unreachableAfter, maxLineBytes: maxLineBytes, startPollInterval: startPollInterval)
+            .init(
+                backoff: backoff, unreachableAfter: unreachableAfter, maxLineBytes: maxLineBytes,
+                startPollInterval: startPollInterval)
         }
     }
 
@@ -61,7 +64,8 @@ struct LogStreams: Sendable {
         async throws(APIError) -> LogSubscription
     {
         try principal.requireRole(.viewer, for: "read pod logs")
-        return try await open(cluster: cluster, request: LogRequest(options: options), principal: principal, logger: logger)
+        return try await open(
+            cluster: cluster, request: LogRequest(options: options), principal: principal, logger: logger)
     }
 
     /// Opens the subscription of a request already checked (the HTTP route builds its own).
@@ -79,8 +83,10 @@ struct LogStreams: Sendable {
                 try await connections.upstreamClient(cluster: id)
             }
             do {
-                let targets = try await LogTargetResolver(client: client, request: request, maxStreams: configuration.maxStreams)
-                    .resolve()
+                let targets = try await LogTargetResolver(
+                    client: client, request: request, maxStreams: configuration.maxStreams
+                )
+                .resolve()
                 return LogSubscription(
                     request: request, targets: targets, configuration: configuration, connect: connect, logger: logger)
             } catch let error as KubeError {

@@ -58,7 +58,8 @@ struct LogTarget: Sendable, Hashable, CustomStringConvertible {
             }
             targets.append(
                 LogTarget(
-                    namespace: namespace, pod: name, podUID: pod["metadata"]?["uid"]?.stringValue, container: container))
+                    namespace: namespace, pod: name, podUID: pod["metadata"]?["uid"]?.stringValue, container: container)
+            )
         }
         return targets
     }

@@ -29,7 +29,8 @@ struct PodLogFollowRoute: Sendable {
             case .found(let operation, let parameters) = dispatcher.table.resolve(method: method, path: path),
             operation.name == "GET /pods/{name}/logs"
         else { return nil }
-        let input = OperationInput(principal: principal, pathParameters: parameters, query: query, body: nil, logger: logger)
+        let input = OperationInput(
+            principal: principal, pathParameters: parameters, query: query, body: nil, logger: logger)
         guard (try? input.optionalBool("follow")) == true else { return nil }
         let start = ContinuousClock.now
         let response: Response
@@ -37,7 +38,8 @@ struct PodLogFollowRoute: Sendable {
         do throws(APIError) {
             try principal.requireRole(operation.role, for: operation.action)
             let (cluster, request) = try Self.request(input)
-            let subscription = try await logs.open(cluster: cluster, request: request, principal: principal, logger: logger)
+            let subscription = try await logs.open(
+                cluster: cluster, request: request, principal: principal, logger: logger)
             response = Response(
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
                 body: ResponseBody { writer in try await Self.stream(subscription, to: &writer, logger: logger) })
@@ -57,8 +59,11 @@ struct PodLogFollowRoute: Sendable {
         guard let cluster = try input.optionalString("cluster_id") else {
             throw .invalidArgument("missing parameter \"cluster_id\"")
         }
-        var request = LogRequest(namespace: try SpecialOperations.namespace(input), pods: .named(try input.string("name")))
-        if let container = try input.optionalString("container"), !container.isEmpty { request.containers = .named(container) }
+        var request = LogRequest(
+            namespace: try SpecialOperations.namespace(input), pods: .named(try input.string("name")))
+        if let container = try input.optionalString("container"), !container.isEmpty {
+            request.containers = .named(container)
+        }
         if let tail = try input.optionalInt("tail_lines") {
             guard tail >= 0, tail <= Int64(Int32.max) else {
                 throw .invalidArgument("parameter \"tail_lines\" must not be negative")
@@ -73,11 +78,14 @@ struct PodLogFollowRoute: Sendable {
 
     /// Writes the log as it comes, batching the lines that are ready into one chunk. A graceful
     /// shutdown of the gateway ends the response cleanly.
-    static func stream(_ subscription: LogSubscription, to writer: inout any ResponseBodyWriter, logger: Logger) async throws {
+    static func stream(_ subscription: LogSubscription, to writer: inout any ResponseBodyWriter, logger: Logger)
+        async throws
+    {
         let timestamps = subscription.request.timestamps
-        try await subscription.run(onState: { state, reason in
+        let report: @Sendable (UpstreamState, String?) -> Void = { state, reason in
             logger.info("pod log stream upstream \(state.rawValue)", metadata: ["reason": "\(reason ?? "")"])
-        }) { lines in
+        }
+        try await subscription.run(onState: report) { lines in
             try await withGracefulShutdownHandler {
                 var iterator = lines.makeAsyncIterator()
                 while let first = try await iterator.next() {
@@ -91,7 +99,7 @@ struct PodLogFollowRoute: Sendable {
                     try await writer.write(buffer)
                 }
             } onGracefulShutdown: {
-                _ = lines // experiment
+                lines.close()
             }
         }
         try await writer.finish(nil)

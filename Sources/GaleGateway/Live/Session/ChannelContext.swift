@@ -20,6 +20,15 @@ struct ChannelContext: Sendable {
         return session.write(text, channel: channel, seq: seq, isEvent: true)
     }
 
+    /// Sends one `event` item whose members other than `type`, `channel` and `seq` are already
+    /// encoded (`"event":…,"object":…`): the fan-out path, where one change goes to many channels.
+    func event(encodedMembers: String) async -> Bool {
+        if let queue = session.queue { _ = await queue.waitForRoom() }
+        guard !Task.isCancelled, let seq = session.nextSeq(channel) else { return false }
+        let text = #"{"channel":\#(channel),\#(encodedMembers),"seq":\#(seq),"type":"event"}"#
+        return session.write(text, channel: channel, seq: seq, isEvent: true)
+    }
+
     /// Sends `synced`: the snapshot is complete (its last item had the current `seq`).
     @discardableResult
     func synced(resourceVersion: String?) -> Bool {

@@ -48,7 +48,8 @@ struct ReplayRing: Sendable {
         // A frame with a later seq, or a non-event frame sent after event `seq`, is gone.
         if let lastEvicted, lastEvicted.seq > seq || (lastEvicted.seq == seq && !lastEvicted.isEvent) { return nil }
         var result: [String] = []
-        var passed = seq == 0
+        // Past event `seq` already when it is the start, or when it was evicted (with nothing after it).
+        var passed = seq == 0 || (lastEvicted.map { $0.seq == seq } ?? false)
         for entry in entries[head...] {
             if passed || entry.seq > seq {
                 result.append(entry.text)

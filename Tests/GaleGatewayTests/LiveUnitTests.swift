@@ -1,0 +1,89 @@
+import Foundation
+import GaleJSON
+import GaleProtocol
+import Testing
+
+@testable import GaleGateway
+
+/// The parts of live channels that need no cluster: replay rings, mailboxes, backoff, encoding.
+struct LiveUnitTests {
+    static func configMap(_ name: String, _ version: Int) -> JSONValue {
+        ["kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": "demo", "resourceVersion": .string(String(version))]]
+    }
+
+    @Test("A ring replays what follows a seq, including non-event frames after it, and refuses gaps")
+    func replayRing() {
+        var ring = ReplayRing(maxFrames: 4, maxBytes: 1 << 20)
+        ring.append(text: "e1", seq: 1, isEvent: true)
+        ring.append(text: "synced", seq: 1, isEvent: false)
+        ring.append(text: "e2", seq: 2, isEvent: true)
+        #expect(ring.frames(after: 0, current: 2) == ["e1", "synced", "e2"])
+        #expect(ring.frames(after: 1, current: 2) == ["synced", "e2"])
+        #expect(ring.frames(after: 2, current: 2) == [])
+        #expect(ring.frames(after: 3, current: 2) == nil)
+        ring.append(text: "e3", seq: 3, isEvent: true)
+        ring.append(text: "e4", seq: 4, isEvent: true)  // evicts e1
+        #expect(ring.frames(after: 0, current: 4) == nil)
+        #expect(ring.frames(after: 1, current: 4) == ["synced", "e2", "e3", "e4"])
+        ring.append(text: "e5", seq: 5, isEvent: true)  // evicts "synced", sent after e1
+        #expect(ring.frames(after: 1, current: 5) == nil)
+        #expect(ring.frames(after: 2, current: 5) == ["e3", "e4", "e5"])
+    }
+
+    @Test("A lagging mailbox merges changes per object; the latest state always arrives")
+    func mailboxConflation() async {
+        let mailbox = WatchMailbox(conflateAfter: 2, limit: 10)
+        mailbox.put(.change(WatchChange(.added, Self.configMap("a", 1))))
+        mailbox.put(.change(WatchChange(.added, Self.configMap("b", 2))))
+        // Two waiting: from now on changes to a waiting object are merged.
+        mailbox.put(.change(WatchChange(.modified, Self.configMap("a", 3))))
+        mailbox.put(.change(WatchChange(.deleted, Self.configMap("b", 4))))
+        mailbox.put(.change(WatchChange(.added, Self.configMap("c", 5))))
+        mailbox.put(.change(WatchChange(.modified, Self.configMap("c", 6))))
+        var seen: [String] = []
+        while mailbox.count > 0, case .change(let change)? = await mailbox.next() {
+            seen.append("\(change.kind.rawValue) \(change.key) \(change.resourceVersion)")
+        }
+        #expect(seen == ["ADDED demo/a 3", "ADDED demo/c 6"])
+        #expect(!mailbox.isOverflowed)
+    }
+
+    @Test("A mailbox past its limit is overflowed and ends")
+    func mailboxOverflow() async {
+        let mailbox = WatchMailbox(conflateAfter: 2, limit: 4)
+        for index in 0..<5 { mailbox.put(.change(WatchChange(.added, Self.configMap("o\(index)", index)))) }
+        #expect(mailbox.isOverflowed)
+        #expect(await mailbox.next() == nil)
+    }
+
+    @Test("The fan-out encoding of an event is the frame the protocol defines")
+    func encodedEventFrame() throws {
+        let change = WatchChange(.modified, Self.configMap("a", 7))
+        let text = #"{"channel":9,\#(change.encodedMembers),"seq":3,"type":"event"}"#
+        let decoded = try ServerFrame(text: Array(text.utf8))
+        let expected = ServerFrame.event(
+            .init(channel: 9, seq: 3, event: "MODIFIED", fields: ["object": change.object, "resourceVersion": "7"]))
+        #expect(decoded == expected)
+        #expect(text == expected.text)
+    }
+
+    @Test("Backoff doubles from its initial delay up to its maximum, with jitter, and resets")
+    func backoff() {
+        var backoff = Backoff(initial: .milliseconds(800), maximum: .seconds(30), jitter: 1.0)
+        let delays = (0..<10).map { _ in backoff.next() }
+        #expect(delays[0] >= .milliseconds(800) && delays[0] <= .milliseconds(1600))
+        #expect(delays[1] >= .milliseconds(1600))
+        #expect(delays.allSatisfy { $0 <= .seconds(30) })
+        #expect(delays.last == .seconds(30))
+        backoff.reset()
+        #expect(backoff.next() <= .milliseconds(1600))
+    }
+
+    @Test("Relisting after 410 yields exactly the difference")
+    func relistDifference() {
+        let old = ["demo/a": Self.configMap("a", 1), "demo/b": Self.configMap("b", 2), "demo/c": Self.configMap("c", 3)]
+        let new = ["demo/a": Self.configMap("a", 1), "demo/b": Self.configMap("b", 5), "demo/d": Self.configMap("d", 6)]
+        let changes = SharedWatch.difference(from: old, to: new).map { "\($0.kind.rawValue) \($0.key)" }
+        #expect(changes == ["MODIFIED demo/b", "ADDED demo/d", "DELETED demo/c"])
+    }
+}
