@@ -40,6 +40,21 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds without input or output before a terminal closes; 0 never. [env: KUBEGALE_TERMINAL_IDLE_TIMEOUT]")
     var terminalIdleTimeout: Int?
 
+    @Option(help: "Seconds a session whose socket closed is kept for its client to resume it. [env: KUBEGALE_RESUME_WINDOW]")
+    var resumeWindow: Int?
+
+    @Option(help: "Channels one session may have open. [env: KUBEGALE_MAX_CHANNELS]")
+    var maxChannels: Int?
+
+    @Option(help: "Frames queued for one socket before its channels wait. [env: KUBEGALE_OUTBOUND_QUEUE]")
+    var outboundQueue: Int?
+
+    @Option(help: "Watch changes waiting for one channel before the client is closed with 4008. [env: KUBEGALE_MAX_PENDING_CHANGES]")
+    var maxPendingChanges: Int?
+
+    @Option(help: "Seconds an upstream watch without subscribers stays open. [env: KUBEGALE_WATCH_LINGER]")
+    var watchLinger: Int?
+
     @Flag(help: "Do not offer permessage-deflate. [env: KUBEGALE_NO_COMPRESSION=1]")
     var noCompression = false
 
@@ -74,6 +89,7 @@ struct Serve: AsyncParsableCommand {
         limits.compression = !(noCompression || environment.flag("NO_COMPRESSION"))
         configuration.webSocket = limits
         configuration.diagnosticEcho = diagnosticEcho || environment.flag("DIAGNOSTIC_ECHO")
+        try configureLive(&configuration, environment)
         if let seconds = try terminalIdleTimeout ?? environment.int("TERMINAL_IDLE_TIMEOUT") {
             guard seconds >= 0 else { throw ValidationError("the terminal idle timeout must not be negative") }
             configuration.terminal.idleTimeout = seconds == 0 ? nil : .seconds(seconds)
@@ -152,5 +168,37 @@ private struct Announcement: Sendable {
         }
         // Unbuffered, so scripts waiting for the "listening" line see it at once.
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}
+
+extension Serve {
+    /// Live-channel limits from options and environment, each at least 1 (a window of 0 turns
+    /// resume off).
+    fileprivate func configureLive(_ configuration: inout GatewayConfiguration, _ environment: Environment) throws {
+        var live = configuration.live
+        if let seconds = try resumeWindow ?? environment.int("RESUME_WINDOW") {
+            guard seconds >= 0 else { throw ValidationError("the resume window must not be negative") }
+            live.resumeWindow = .seconds(seconds)
+        }
+        if let seconds = try watchLinger ?? environment.int("WATCH_LINGER") {
+            guard seconds >= 0 else { throw ValidationError("the watch linger must not be negative") }
+            live.watchLinger = .seconds(seconds)
+        }
+        for (value, name, apply) in [
+            (try maxChannels ?? environment.int("MAX_CHANNELS"), "--max-channels", { (live: inout LiveConfiguration, n: Int) in live.maxChannelsPerSession = n }),
+            (try maxPendingChanges ?? environment.int("MAX_PENDING_CHANGES"), "--max-pending-changes", { (live: inout LiveConfiguration, n: Int) in
+                live.maxPendingChanges = n
+                live.conflateAfter = min(live.conflateAfter, max(1, n / 2))
+            }),
+        ] as [(Int?, String, (inout LiveConfiguration, Int) -> Void)] {
+            guard let value else { continue }
+            guard value >= 1 else { throw ValidationError("\(name) must be at least 1") }
+            apply(&live, value)
+        }
+        if let frames = try outboundQueue ?? environment.int("OUTBOUND_QUEUE") {
+            guard frames >= 1 else { throw ValidationError("--outbound-queue must be at least 1") }
+            configuration.webSocket.outboundQueueCapacity = frames
+        }
+        configuration.live = live
     }
 }

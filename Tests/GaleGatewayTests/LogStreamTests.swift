@@ -204,6 +204,24 @@ struct LogStreamTests {
         }
     }
 
+    @Test("a followed pod that has not started yet is waited for, quietly")
+    func notStartedYet() async throws {
+        try await LogFixture.with(podStartDelay: .seconds(2)) { fixture in
+            try await fixture.createPod("late", labels: ["app": "late"], containers: ["main"], waitUntilRunning: false)
+            do throws(APIError) {
+                _ = try await fixture.subscribe(["namespace": "demo", "name": "late", "follow": false])
+                Issue.record("a log that cannot be read yet is refused without follow")
+            } catch {
+                #expect(error.code == .invalidArgument && error.message.contains("waiting to start"))
+            }
+            let subscription = try await fixture.subscribe(["namespace": "demo", "name": "late"])
+            let states = StateLog()
+            let lines = try await fixture.read(subscription, onState: states.append) { $0.count >= 3 }
+            #expect(lines.map(\.container) == ["main", "main", "main"])
+            #expect(states.all.isEmpty, "waiting for a container to start is no connection problem: \(states.all)")
+        }
+    }
+
     @Test("a followed selector picks up pods that appear, and lets deleted pods go")
     func podDiscovery() async throws {
         try await LogFixture.with { fixture in

@@ -71,10 +71,14 @@ struct TerminalTests {
             #expect(refused?.closeCode == WebSocketErrorCode(codeNumber: 4001))
             let unknown = try await cluster.gateway.socket(.init(), path: "/ws/terminal/no-such-ticket") { socket in
                 var screen = TerminalScreen(socket: socket)
+                print("DBG c3 reading")
                 try await screen.readToEnd()
+                print("DBG c3 read to end", screen.output.debugDescription)
             }
+            print("DBG t5")
             #expect(unknown?.closeCode == WebSocketErrorCode(codeNumber: 4001))
         }
+        print("DBG t6")
     }
 
     @Test("closing the browser's socket ends the shell upstream")
@@ -261,6 +265,7 @@ struct TerminalScreen {
 
     private mutating func receive() async throws -> Bool {
         guard let message = try await socket.messages.next() else { return false }
+        print("DBG recv", message)
         switch message {
         case .binary(let buffer):
             output += String(buffer: buffer)

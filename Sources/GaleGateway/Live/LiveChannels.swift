@@ -1,6 +1,7 @@
 import GaleJSON
 import GaleProtocol
 import KubeClient
+import Logging
 
 /// Opens the channels that `subscribe` frames ask for, after checking that the caller may:
 /// the cluster must be in the token's scope, and its cached state must not be down.
@@ -9,9 +10,11 @@ struct LiveChannels: Sendable {
     let connections: ClusterConnections
     let hub: WatchHub
     let metrics: MetricsFeeds
+    let logs: LogStreams
     let configuration: LiveConfiguration
     /// Idle timeout of exec channels (the terminal setting).
     let execIdleTimeout: Duration?
+    let logger: Logger
 
     /// Opens the channel of `frame` on `session`: when this returns, `subscribed` is queued and
     /// the channel runs. Throws the ``APIError`` to answer with otherwise.
@@ -30,6 +33,14 @@ struct LiveChannels: Sendable {
             try await openWatch(.events, key: key, resumeFrom: resumeFrom, id: frame.id, session: session)
         case "metrics":
             try await openMetrics(options, cluster: record.id, id: frame.id, session: session)
+        case "logs":
+            let subscription = try await logs.subscribe(
+                cluster: frame.cluster, options: frame.options, principal: principal, logger: logger)
+            let channel = LogChannel(subscription: subscription, cluster: String(record.id))
+            let opened = session.open(
+                .logs, maxChannels: configuration.maxChannelsPerSession,
+                opening: { .subscribed(id: frame.id, channel: $0) }, body: channel.run)
+            if opened == nil { throw tooManyChannels }
         default:
             throw APIError.invalidArgument("stream \"\(frame.stream)\" is not available")
         }

@@ -90,7 +90,8 @@ public final class Gateway: Service {
         }
         liveChannels = LiveChannels(
             registry: registry, connections: connections, hub: hub, metrics: metricsFeeds,
-            configuration: configuration.live, execIdleTimeout: configuration.terminal.idleTimeout)
+            logs: LogStreams(registry: registry, connections: connections),
+            configuration: configuration.live, execIdleTimeout: configuration.terminal.idleTimeout, logger: logger)
     }
 
     /// Registers the demo cluster through `kubeconfig` — the same path as any cluster — when the

@@ -30,11 +30,12 @@ struct LogFixture {
 
     static func with<T: Sendable>(
         linesPerSecond: Double = 20,
+        podStartDelay: Duration = .milliseconds(50),
         configuration: LogStreams.Configuration = quick,
         _ body: (LogFixture) async throws -> T
     ) async throws -> T {
         let simulator = KubeSimServer(
-            configuration: .init(logLinesPerSecond: linesPerSecond, podStartDelay: .milliseconds(50)))
+            configuration: .init(logLinesPerSecond: linesPerSecond, podStartDelay: podStartDelay))
         try await simulator.start()
         do {
             let result = try await TestGateway.with { gateway in
@@ -99,10 +100,11 @@ struct LogFixture {
         return lines
     }
 
-    /// Creates a pod in `demo` through the gateway and waits until it runs.
-    func createPod(_ name: String, labels: [String: String], containers: [String], defaultContainer: String? = nil)
-        async throws
-    {
+    /// Creates a pod in `demo` through the gateway and (unless told not to) waits until it runs.
+    func createPod(
+        _ name: String, labels: [String: String], containers: [String], defaultContainer: String? = nil,
+        waitUntilRunning: Bool = true
+    ) async throws {
         var metadata: GaleJSON.JSONValue = [
             "name": .string(name), "namespace": "demo", "labels": .object(labels.mapValues { .string($0) }),
         ]
@@ -115,6 +117,7 @@ struct LogFixture {
         ]
         let (_, created) = try await cluster.send(.POST, "/pods", ["namespace": "demo", "content": manifest])
         guard created["code"]?.intValue == 0 else { throw TestFailure("cannot create pod \(name): \(created)") }
+        guard waitUntilRunning else { return }
         guard try await eventually({ try await cluster.podPhase(name) == "Running" }) else {
             throw TestFailure("pod \(name) does not run")
         }

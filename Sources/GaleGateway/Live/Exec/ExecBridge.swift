@@ -142,10 +142,8 @@ final class ExecBridge: Sendable {
                     touch()
                 }
             } catch {
-                print("DBG b output failed", error)
                 failure = error
             }
-            print("DBG b output ended")
             if failure == nil, Task.isCancelled {
                 await end(.closed)
                 return .closed
@@ -194,9 +192,7 @@ final class ExecBridge: Sendable {
             state.closing = ending
             return true
         }
-        print("DBG b end", ending, first)
         if first { try? await session.close() }
-        print("DBG b session closed")
     }
 
     private func touch() {

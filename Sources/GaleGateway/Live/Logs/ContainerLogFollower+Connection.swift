@@ -107,6 +107,12 @@ extension ContainerLogFollower {
         return (400..<500).contains(code) && code != 408 && code != 429
     }
 
+    /// Whether the apiserver refused the request as it stands (400: the container is not running,
+    /// has no previous instance, ...), which can change with the container's state.
+    static func isRefusal(_ error: any Error) -> Bool {
+        (error as? KubeError)?.code == 400
+    }
+
     /// The seed error for a failure that ends a log: a refused request is the caller's (1001).
     static func apiError(_ error: any Error) -> APIError {
         switch error {

@@ -78,10 +78,13 @@ struct ContainerLogFollower: Sendable {
         var progress = Progress(remainingBytes: request.limitBytes ?? .max, follow: request.follow && !request.previous)
         var backoff = configuration.backoff
         var failures = 0
+        /// Refusals (400) of a container that runs by the time it is looked at, in a row.
+        var refusals = 0
         var reported = UpstreamState.connected
         while !Task.isCancelled {
             progress.delivered = false
             let end = await read(&progress, into: output) {
+                refusals = 0
                 if reported != .connected {
                     reported = .connected
                     report(.connected, nil)
@@ -108,8 +111,10 @@ struct ContainerLogFollower: Sendable {
                 let phase = await phase()
                 if phase == .gone { return output.finish() }
                 if Self.isPermanent(error) {
-                    if phase == .waiting, progress.follow {
-                        // Not started yet (or restarting): wait for it without alarming anyone.
+                    // "Waiting to start" answers a container that has not started yet (or is restarting): wait for
+                    // it without alarming anyone. One that started meanwhile is asked again, a few times.
+                    if Self.isRefusal(error), progress.follow, phase == .waiting || (phase == .running && refusals < 3) {
+                        if phase == .running { refusals += 1 }
                         try? await Task.sleep(for: configuration.startPollInterval)
                         continue
                     }
