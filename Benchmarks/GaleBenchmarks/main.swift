@@ -1,15 +1,55 @@
-// `swift run -c release kubegale-bench [list-paging] [--pods N]`: prints figures; asserts nothing.
-var arguments = Array(CommandLine.arguments.dropFirst())
-var paging = ListPagingBenchmark()
-if let flag = arguments.firstIndex(of: "--pods"), flag + 1 < arguments.count, let count = Int(arguments[flag + 1]) {
-    paging.pods = count
-    arguments.removeSubrange(flag...(flag + 1))
-}
-for name in arguments.isEmpty ? ["list-paging"] : arguments {
-    switch name {
+// `swift run -c release kubegale-bench COMMAND [options]`: prints figures; asserts nothing.
+//
+//   fanout        [--sockets 1000] [--deflate] [--events 200] [--window 32 | --rate EVENTS_PER_S]
+//                 [--target ws://HOST:PORT --peer-pid PID --peer-name NAME] [--client-threads 1]
+//   terminal-rtt  [--keystrokes 2000]
+//   log-throughput [--seconds 10] [--lines-per-second 20000]
+//   idle-memory   [--sockets 1000] [--mode both|plain|deflate]
+//   list-paging   [--pods 5000]
+//   hold-sockets  (child process of idle-memory)
+//
+// Every command takes `--json FILE`: its figures are appended to FILE as one JSON line.
+import Foundation
+
+let usage = "usage: kubegale-bench fanout|terminal-rtt|log-throughput|idle-memory|list-paging [options]"
+var words = Array(CommandLine.arguments.dropFirst())
+let command = words.isEmpty ? "list-paging" : words.removeFirst()
+var arguments = BenchArguments(words)
+do {
+    switch command {
+    case "fanout":
+        let benchmark = FanoutBenchmark(&arguments)
+        try arguments.requireConsumed(command)
+        try await benchmark.run()
+    case "terminal-rtt":
+        let benchmark = TerminalRTTBenchmark(&arguments)
+        try arguments.requireConsumed(command)
+        try await benchmark.run()
+    case "log-throughput":
+        let benchmark = LogThroughputBenchmark(&arguments)
+        try arguments.requireConsumed(command)
+        try await benchmark.run()
+    case "idle-memory":
+        let benchmark = IdleMemoryBenchmark(&arguments)
+        try arguments.requireConsumed(command)
+        try await benchmark.run()
+    case "hold-sockets":
+        let child = HoldSockets(&arguments)
+        try arguments.requireConsumed(command)
+        try await child.run()
     case "list-paging":
-        try await paging.run()
+        let benchmark = ListPagingBenchmark(&arguments)
+        try arguments.requireConsumed(command)
+        try await benchmark.run()
+    case "proc-cpu":  // diagnostics: CPU time of a process as the benchmarks read it
+        let pid = arguments.string("--pid") ?? "self"
+        print(ProcessStats.cpuNanoseconds(pid: pid).map { "\($0) ns" } ?? "unreadable")
     default:
-        print("unknown benchmark \(name); available: list-paging")
+        print(usage)
+        exit(2)
     }
+} catch {
+    FileHandle.standardError.write(Data("kubegale-bench \(command): \(error)\n".utf8))
+    exit(1)
 }
+exit(0)

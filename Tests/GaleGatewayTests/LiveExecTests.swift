@@ -99,3 +99,4 @@ extension TestSocket {
     }
 }
 
+

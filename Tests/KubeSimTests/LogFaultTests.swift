@@ -44,7 +44,9 @@ import Testing
             // The half line is sent before the connection closes, but a client may drop what it had
             // not read yet when the connection fails; when it arrives, it is a timestamped line's start.
             if received.last != UInt8(ascii: "\n") {
-                let fragment = received.split(separator: UInt8(ascii: "\n")).last.map { String(decoding: $0, as: UTF8.self) }
+                let fragment = received.split(separator: UInt8(ascii: "\n")).last.map {
+                    String(decoding: $0, as: UTF8.self)
+                }
                 #expect(fragment?.hasPrefix("20") == true)
             }
 

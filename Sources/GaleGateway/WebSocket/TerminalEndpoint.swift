@@ -36,13 +36,10 @@ struct TerminalEndpoint: Sendable {
         async throws
     {
         let ticket = context.requestContext.parameters.get("ticket") ?? ""
-        print("DBG s start")
-        defer { print("DBG s return") }
         guard let grant = tickets.consume(ticket) else {
             let refusal = APIError(.unauthenticated, "the terminal ticket is invalid, expired or already used")
             await Self.finish(
                 outbound, line: Self.line(refusal), code: Self.closeCode(refusal), reason: refusal.message)
-            await Self.awaitClose(inbound)
             return
         }
         var logger = context.logger
@@ -55,7 +52,6 @@ struct TerminalEndpoint: Sendable {
         } catch {
             logger.info("terminal refused", metadata: ["code": "\(error.code.rawValue)", "reason": "\(error.message)"])
             await Self.finish(outbound, line: Self.line(error), code: Self.closeCode(error), reason: error.message)
-            await Self.awaitClose(inbound)
             if grant.deletesPod { await NodeDebugPod.delete(grant, access: access, logger: logger) }
             return
         }
@@ -186,23 +182,6 @@ struct TerminalEndpoint: Sendable {
         // A close reason must fit a control frame (125 bytes, 2 of them the code).
         let reason = reason.map { String(decoding: Array($0.utf8.prefix(120)), as: UTF8.self) }
         try? await outbound.close(code, reason: reason)
-    }
-
-    /// After a refusal, waits (at most 10 s) for the client to answer the close, ignoring
-    /// anything it sent before, so that the socket ends with a completed close handshake.
-    private static func awaitClose(_ inbound: WebSocketInboundStream) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    for try await _ in inbound {}
-                } catch {
-                    return
-                }
-            }
-            group.addTask { try? await Task.sleep(for: .seconds(10)) }
-            await group.next()
-            group.cancelAll()
-        }
     }
 
     /// A failure as a terminal line.

@@ -26,6 +26,10 @@ public final class KubeClient: Sendable {
         public var retryConnectionEstablishment: Bool
         /// Exec output chunks that may wait unread before the connection stops reading.
         public var execOutputWindow: Int
+        /// HTTP/1.1 connections kept to the server at once. Every open watch and log stream holds
+        /// one for as long as it runs, so a gateway needs far more than a browser's handful
+        /// (HTTP/2 servers multiplex them on one connection instead).
+        public var maxConnectionsPerHost: Int
 
         /// Creates a configuration.
         public init(
@@ -35,7 +39,8 @@ public final class KubeClient: Sendable {
             maxWatchLineBytes: Int = 16 << 20,
             userAgent: String = "kubegale/1.0",
             retryConnectionEstablishment: Bool = false,
-            execOutputWindow: Int = 16
+            execOutputWindow: Int = 16,
+            maxConnectionsPerHost: Int = 256
         ) {
             self.connectTimeout = connectTimeout
             self.requestTimeout = requestTimeout
@@ -44,6 +49,7 @@ public final class KubeClient: Sendable {
             self.userAgent = userAgent
             self.retryConnectionEstablishment = retryConnectionEstablishment
             self.execOutputWindow = Swift.max(1, execOutputWindow)
+            self.maxConnectionsPerHost = Swift.max(1, maxConnectionsPerHost)
         }
     }
 
@@ -73,6 +79,7 @@ public final class KubeClient: Sendable {
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.timeout = .init(connect: .init(configuration.connectTimeout), read: nil)
         httpConfiguration.connectionPool.retryConnectionEstablishment = configuration.retryConnectionEstablishment
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.maxConnectionsPerHost
         httpConfiguration.redirectConfiguration = .disallow
         if let serverName = target.tls.serverName, let host = target.server.host, serverName != host,
             var components = URLComponents(url: target.server, resolvingAgainstBaseURL: false)

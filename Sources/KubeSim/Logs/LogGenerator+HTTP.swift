@@ -123,9 +123,9 @@ extension LogGenerator {
                 try await Task.sleep(for: .milliseconds(max(20, min(500, Int(due * 1000)))))
                 if cut.withLock({ $0 }) {
                     // Injected fault: a connection broken mid-write — half a line, then nothing.
-                    var text = settings.timestamps ? KubeTime.formatNano(generator.time(of: next, in: window)) + " " : ""
-                    text += generator.line(next, in: window) + "\n"
-                    let bytes = Array(text.utf8)
+                    let time = generator.time(of: next, in: window)
+                    let prefix = settings.timestamps ? KubeTime.formatNano(time) + " " : ""
+                    let bytes = Array((prefix + generator.line(next, in: window) + "\n").utf8)
                     try await writer.write(ByteBuffer(bytes: bytes.prefix(bytes.count / 2)))
                     channel.close(promise: nil)
                     throw CancellationError()

@@ -192,7 +192,9 @@ final class ExecBridge: Sendable {
             state.closing = ending
             return true
         }
-        if first { try? await session.close() }
+        // In a task of its own: when the caller was cancelled (the client went away), a write
+        // from its task would fail at once and the close frame would never reach the apiserver.
+        if first { await Task { [session] in try? await session.close() }.value }
     }
 
     private func touch() {

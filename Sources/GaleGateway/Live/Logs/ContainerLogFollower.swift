@@ -113,7 +113,8 @@ struct ContainerLogFollower: Sendable {
                 if Self.isPermanent(error) {
                     // "Waiting to start" answers a container that has not started yet (or is restarting): wait for
                     // it without alarming anyone. One that started meanwhile is asked again, a few times.
-                    if Self.isRefusal(error), progress.follow, phase == .waiting || (phase == .running && refusals < 3) {
+                    if Self.isRefusal(error), progress.follow, phase == .waiting || (phase == .running && refusals < 3)
+                    {
                         if phase == .running { refusals += 1 }
                         try? await Task.sleep(for: configuration.startPollInterval)
                         continue

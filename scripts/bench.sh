@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# Runs the performance benchmarks (release build) and prints a summary, with the gateway's
+# figures next to Python WebSocket peers measured in the same run (Benchmarks/peers).
+#
+#   scripts/bench.sh                   every part
+#   scripts/bench.sh fanout memory     only the named parts
+#
+# Parts: fanout (throughput, N sockets, with and without deflate), latency (fixed 10k
+# deliveries/s), memory, terminal, logs, paging. Outputs go to .bench-output/: results.jsonl
+# (one JSON line per run), one log per run, machine.txt, summary.txt.
+#
+# Environment: BENCH_SOCKETS ("100 1000"), BENCH_DELIVERIES (200000 per throughput run: events =
+# deliveries / sockets, at least 100), BENCH_REPEAT (1; the summary
+# takes the median), BENCH_PEERS ("picows aiohttp websockets"), BENCH_SKIP_BUILD=1,
+# BENCH_LATENCY_DELIVERIES (10000 per second), BENCH_MEMORY_SOCKETS (1000), BENCH_PODS (5000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONDONTWRITEBYTECODE=1
+
+source scripts/lib/common.sh
+
+BENCH_OUTPUT=${BENCH_OUTPUT:-.bench-output}
+BENCH_SCRATCH=${BENCH_SCRATCH:-.build-release}
+BENCH_VENV=${BENCH_VENV:-$KUBEGALE_TOOLS_DIR/bench-venv}
+BENCH_SOCKETS=${BENCH_SOCKETS:-"100 1000"}
+BENCH_DELIVERIES=${BENCH_DELIVERIES:-200000}
+BENCH_REPEAT=${BENCH_REPEAT:-1}
+BENCH_PEERS=${BENCH_PEERS:-"picows aiohttp websockets"}
+BENCH_LATENCY_DELIVERIES=${BENCH_LATENCY_DELIVERIES:-10000}
+BENCH_MEMORY_SOCKETS=${BENCH_MEMORY_SOCKETS:-1000}
+BENCH_PODS=${BENCH_PODS:-5000}
+BENCH_PYTHON_PACKAGES=(aiohttp==3.14.5 websockets==17.4 picows==2.3.1)
+ALL_PARTS=(fanout latency memory terminal logs paging)
+
+RESULTS=$BENCH_OUTPUT/results.jsonl
+BENCH_BIN=${BENCH_BIN:-$BENCH_SCRATCH/release/kubegale-bench}
+PEER_PID=
+PEER_PORT=
+
+# ensure_bench_venv: a venv of its own with the peers' WebSocket stacks (pinned).
+ensure_bench_venv() {
+    local stamp="$BENCH_VENV/.kubegale-bench-packages" want="${BENCH_PYTHON_PACKAGES[*]}"
+    if [[ -x $BENCH_VENV/bin/python && -f $stamp && $(cat "$stamp") == "$want" ]]; then
+        log "bench venv: $BENCH_VENV is ready"
+        return 0
+    fi
+    log "bench venv: creating $BENCH_VENV with $want"
+    python3 -m venv "$BENCH_VENV"
+    "$BENCH_VENV/bin/pip" install --quiet --disable-pip-version-check "${BENCH_PYTHON_PACKAGES[@]}"
+    printf '%s' "$want" >"$stamp"
+}
+
+build_release() {
+    if [[ ${BENCH_SKIP_BUILD:-0} == 1 && -x $BENCH_BIN ]]; then
+        log "build: skipped (BENCH_SKIP_BUILD=1), using $BENCH_BIN"
+        return 0
+    fi
+    swift build -c release --scratch-path "$BENCH_SCRATCH" --product kubegale-bench
+}
+
+# machine_state: what else ran on the machine, written next to the results.
+machine_state() {
+    {
+        echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        echo "cores: $(nproc)  memory: $(free -g | awk '/Mem:/ {print $2 " GiB"}')"
+        echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+        echo "other compilers running: $(pgrep -c -f 'swift-frontend|swift-build' || true)"
+        echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo none) (uncommitted changes: $(git status --porcelain 2>/dev/null | wc -l))"
+    } | tee -a "$BENCH_OUTPUT/machine.txt"
+}
+
+# run_bench NAME ARGS...: one kubegale-bench run, its output shown and kept in NAME.log.
+run_bench() {
+    local name=$1
+    shift
+    log "\$ kubegale-bench $*"
+    "$BENCH_BIN" "$@" --json "$RESULTS" 2>&1 | tee "$BENCH_OUTPUT/$name.log"
+    return "${PIPESTATUS[0]}"
+}
+
+# start_peer IMPL: starts Benchmarks/peers/broadcast.py; sets PEER_PID and PEER_PORT.
+start_peer() {
+    local impl=$1 out="$BENCH_OUTPUT/peer-$1.out" waited=0
+    "$BENCH_VENV/bin/python" Benchmarks/peers/broadcast.py --impl "$impl" >"$out" 2>&1 &
+    PEER_PID=$!
+    until grep -q '^LISTENING ' "$out"; do
+        sleep 0.1
+        waited=$((waited + 1))
+        if ((waited > 100)) || ! kill -0 "$PEER_PID" 2>/dev/null; then
+            cat "$out" >&2
+            die "peer $impl did not start"
+        fi
+    done
+    PEER_PORT=$(awk '/^LISTENING / {print $2; exit}' "$out")
+    PEER_PID=$(awk '/^LISTENING / {print $3; exit}' "$out")
+}
+
+stop_peer() {
+    [[ -n $PEER_PID ]] || return 0
+    kill "$PEER_PID" 2>/dev/null || true
+    wait "$PEER_PID" 2>/dev/null || true
+    PEER_PID=
+}
+trap stop_peer EXIT
+
+# fanout_all TAG ARGS...: the same fan-out run against the gateway and every peer.
+fanout_all() {
+    local tag=$1 deflate=0 impl repeat
+    shift
+    trap stop_peer EXIT # phases run in subshells, which do not inherit the script's trap
+    [[ " $* " == *" --deflate "* ]] && deflate=1
+    for repeat in $(seq "$BENCH_REPEAT"); do
+        run_bench "fanout-$tag-gateway-$repeat" fanout "$@" || warn "gateway fanout $tag failed"
+        for impl in $BENCH_PEERS; do
+            if ((deflate == 1)) && [[ $impl == picows ]]; then
+                log "picows: skipped with --deflate (picows 2.3 does not implement permessage-deflate)"
+                continue
+            fi
+            start_peer "$impl"
+            run_bench "fanout-$tag-$impl-$repeat" fanout "$@" \
+                --target "ws://127.0.0.1:$PEER_PORT" --peer-pid "$PEER_PID" --peer-name "$impl" ||
+                warn "$impl fanout $tag failed"
+            stop_peer
+        done
+    done
+}
+
+part_fanout() {
+    local n events
+    for n in $BENCH_SOCKETS; do
+        events=$((BENCH_DELIVERIES / n))
+        ((events >= 100)) || events=100
+        fanout_all "n$n" --sockets "$n" --events "$events"
+        fanout_all "n$n-deflate" --sockets "$n" --events "$events" --deflate
+    done
+}
+
+part_latency() {
+    local n=1000 rate events
+    rate=$((BENCH_LATENCY_DELIVERIES / n))
+    events=$((rate * 10))
+    fanout_all "rate-n$n" --sockets "$n" --rate "$rate" --events "$events"
+    fanout_all "rate-n$n-deflate" --sockets "$n" --rate "$rate" --events "$events" --deflate
+}
+
+part_memory() {
+    local impl mode
+    trap stop_peer EXIT
+    run_bench memory-gateway idle-memory --sockets "$BENCH_MEMORY_SOCKETS"
+    for impl in $BENCH_PEERS; do
+        for mode in plain deflate; do
+            if [[ $impl == picows && $mode == deflate ]]; then continue; fi # no permessage-deflate in picows
+            start_peer "$impl" # a fresh process per variant, as for the gateway
+            run_bench "memory-$impl-$mode" idle-memory --sockets "$BENCH_MEMORY_SOCKETS" --mode "$mode" \
+                --target "ws://127.0.0.1:$PEER_PORT" --peer-pid "$PEER_PID" --peer-name "$impl" ||
+                warn "$impl memory failed"
+            stop_peer
+        done
+    done
+}
+part_terminal() { run_bench terminal terminal-rtt --keystrokes 2000; }
+part_logs() { run_bench logs log-throughput --seconds 10; }
+part_paging() {
+    run_bench paging list-paging --pods "$BENCH_PODS"
+    run_bench paging-nocache list-paging --pods "$BENCH_PODS" --no-cache --requests 50
+}
+
+main() {
+    local parts=("$@")
+    ((${#parts[@]} > 0)) || parts=("${ALL_PARTS[@]}")
+    mkdir -p "$BENCH_OUTPUT"
+    rm -f "$RESULTS" "$BENCH_OUTPUT/machine.txt"
+    run_phase tools ensure_bench_venv
+    ((PHASE_STATUS == 0)) || die "could not install the peers' Python packages"
+    run_phase build build_release
+    ((PHASE_STATUS == 0)) || die "release build failed"
+    section "Machine"
+    machine_state
+    local part
+    for part in "${parts[@]}"; do
+        declare -F "part_$part" >/dev/null || die "unknown part $part (parts: ${ALL_PARTS[*]})"
+        run_phase "$part" "part_$part"
+    done
+    section "Machine after the runs"
+    machine_state
+    print_phase_summary
+    section "Figures"
+    python3 Benchmarks/peers/summary.py "$RESULTS" | tee "$BENCH_OUTPUT/summary.txt"
+    local phase
+    for phase in "${PHASE_RESULTS[@]}"; do
+        [[ $phase == ok ]] || exit 1
+    done
+}
+
+main "$@"
