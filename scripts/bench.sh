@@ -11,7 +11,7 @@
 #
 # Environment: BENCH_SOCKETS ("100 1000"), BENCH_DELIVERIES (200000 per throughput run: events =
 # deliveries / sockets, at least 100), BENCH_REPEAT (1; the summary
-# takes the median), BENCH_PEERS ("picows aiohttp websockets"), BENCH_SKIP_BUILD=1,
+# takes the median), BENCH_APPEND=1 (keep earlier results.jsonl: resume a run), BENCH_PEERS ("picows aiohttp websockets"), BENCH_SKIP_BUILD=1,
 # BENCH_LATENCY_DELIVERIES (10000 per second), BENCH_MEMORY_SOCKETS (1000), BENCH_PODS (5000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,27 +78,32 @@ run_bench() {
     return "${PIPESTATUS[0]}"
 }
 
-# start_peer IMPL: starts Benchmarks/peers/broadcast.py; sets PEER_PID and PEER_PORT.
+# start_peer IMPL: starts Benchmarks/peers/broadcast.py; sets PEER_PID and PEER_PORT. Each start
+# writes a file of its own, so that a peer still exiting cannot write into the next one's.
+PEER_STARTS=0
 start_peer() {
-    local impl=$1 out="$BENCH_OUTPUT/peer-$1.out" waited=0
+    local impl=$1 out waited=0
+    PEER_STARTS=$((PEER_STARTS + 1))
+    out="$BENCH_OUTPUT/peer-$impl-$BASHPID-$PEER_STARTS.out"
     "$BENCH_VENV/bin/python" Benchmarks/peers/broadcast.py --impl "$impl" >"$out" 2>&1 &
     PEER_PID=$!
-    until grep -q '^LISTENING ' "$out"; do
+    PEER_PORT=
+    until [[ -n $PEER_PORT ]]; do
         sleep 0.1
+        PEER_PORT=$(awk '/^LISTENING [0-9]+ [0-9]+$/ {print $2; exit}' "$out")
         waited=$((waited + 1))
         if ((waited > 100)) || ! kill -0 "$PEER_PID" 2>/dev/null; then
             cat "$out" >&2
             die "peer $impl did not start"
         fi
     done
-    PEER_PORT=$(awk '/^LISTENING / {print $2; exit}' "$out")
-    PEER_PID=$(awk '/^LISTENING / {print $3; exit}' "$out")
 }
 
 stop_peer() {
     [[ -n $PEER_PID ]] || return 0
     kill "$PEER_PID" 2>/dev/null || true
     wait "$PEER_PID" 2>/dev/null || true
+    while kill -0 "$PEER_PID" 2>/dev/null; do sleep 0.1; done
     PEER_PID=
 }
 trap stop_peer EXIT
@@ -169,7 +174,7 @@ main() {
     local parts=("$@")
     ((${#parts[@]} > 0)) || parts=("${ALL_PARTS[@]}")
     mkdir -p "$BENCH_OUTPUT"
-    rm -f "$RESULTS" "$BENCH_OUTPUT/machine.txt"
+    if [[ ${BENCH_APPEND:-0} != 1 ]]; then rm -f "$RESULTS" "$BENCH_OUTPUT/machine.txt"; fi
     run_phase tools ensure_bench_venv
     ((PHASE_STATUS == 0)) || die "could not install the peers' Python packages"
     run_phase build build_release

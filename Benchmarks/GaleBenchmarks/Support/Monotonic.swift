@@ -1,26 +1,20 @@
 import Dispatch
-import Foundation
 
-/// Clock readings that processes on one machine agree on (CLOCK_MONOTONIC), so a timestamp
-/// written into an event by one process can be compared with the time another one receives it.
+/// Clock readings that processes on one machine agree on (Dispatch's uptime clock is
+/// CLOCK_MONOTONIC on Linux), so a timestamp written into an event by one process can be
+/// compared with the time another one receives it; and CPU times from /proc (clock ticks).
 enum Monotonic {
     static func nanoseconds() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+        DispatchTime.now().uptimeNanoseconds
     }
 
-    /// CPU time of the calling thread.
+    /// CPU time of the calling thread (10 ms resolution).
     static func threadCPUNanoseconds() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+        ProcessStats.cpuNanoseconds(pid: "thread-self") ?? 0
     }
 
-    /// CPU time of the whole process.
+    /// CPU time of the whole process (10 ms resolution).
     static func processCPUNanoseconds() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+        ProcessStats.cpuNanoseconds(pid: "self") ?? 0
     }
 }
