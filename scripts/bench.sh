@@ -101,9 +101,14 @@ start_peer() {
 
 stop_peer() {
     [[ -n $PEER_PID ]] || return 0
+    local waited=0
     kill "$PEER_PID" 2>/dev/null || true
+    while kill -0 "$PEER_PID" 2>/dev/null && ((waited < 50)); do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    kill -9 "$PEER_PID" 2>/dev/null || true # a peer still closing its sockets after 5 s
     wait "$PEER_PID" 2>/dev/null || true
-    while kill -0 "$PEER_PID" 2>/dev/null; do sleep 0.1; done
     PEER_PID=
 }
 trap stop_peer EXIT

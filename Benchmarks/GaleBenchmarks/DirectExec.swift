@@ -3,7 +3,8 @@ import KubeClient
 /// Keystroke round trips straight to the cluster's exec endpoint through KubeClient: the
 /// baseline the gateway's terminal figures are compared with.
 enum DirectExec {
-    static func roundTrips(kubeconfig: String, namespace: String, pod: String, keystrokes: Int) async throws -> [UInt64] {
+    static func roundTrips(kubeconfig: String, namespace: String, pod: String, keystrokes: Int) async throws -> [UInt64]
+    {
         let client = try KubeClient(target: try Kubeconfig(yaml: kubeconfig).resolve())
         let session = try await client.exec(
             namespace: namespace, pod: pod, options: ExecOptions(command: ["sh"], stdin: true, tty: true))

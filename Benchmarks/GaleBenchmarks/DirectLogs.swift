@@ -9,7 +9,8 @@ enum DirectLogs {
         let client = try KubeClient(target: try Kubeconfig(yaml: kubeconfig).resolve())
         var flow = LogThroughputBenchmark.Flow()
         do {
-            let stream = try await client.logs(namespace: namespace, pod: pod, options: LogOptions(follow: true, tailLines: 0))
+            let stream = try await client.logs(
+                namespace: namespace, pod: pod, options: LogOptions(follow: true, tailLines: 0))
             let start = ContinuousClock.now
             var measuring: ContinuousClock.Instant?
             for try await chunk in stream {

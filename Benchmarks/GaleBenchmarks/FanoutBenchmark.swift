@@ -56,12 +56,15 @@ struct FanoutBenchmark {
             let serverName: String
             if let target {
                 let (host, port) = try Self.hostAndPort(target)
-                var options = LoadSocket.Options(host: host, port: port, path: "/sub", deflate: deflate, subprotocol: nil)
+                var options = LoadSocket.Options(
+                    host: host, port: port, path: "/sub", deflate: deflate, subprotocol: nil)
                 options.serverNoContextTakeover = serverNoContextTakeover
-                socketsOpen = try await Self.connect(sockets, group: group, options: options, recorder: recorder) { _ in }
+                socketsOpen = try await Self.connect(sockets, group: group, options: options, recorder: recorder) { _ in
+                }
                 for _ in socketsOpen { recorder.markReady() }
                 let publisher = try await LoadSocket.connect(
-                    group: group, options: .init(host: host, port: port, path: "/pub", subprotocol: nil), onMessage: { _ in })
+                    group: group, options: .init(host: host, port: port, path: "/pub", subprotocol: nil),
+                    onMessage: { _ in })
                 socketsOpen.append(publisher)
                 try await Task.sleep(for: .milliseconds(300))
                 let template = PeerEvent(padBytes: padBytes)
@@ -76,7 +79,8 @@ struct FanoutBenchmark {
                 var options = started.socketOptions(deflate: deflate)
                 options.serverNoContextTakeover = serverNoContextTakeover
                 let subscribe = started.watchSubscribe(id: "fanout", resource: "configmaps", namespace: "bench")
-                socketsOpen = try await Self.connect(sockets, group: group, options: options, recorder: recorder) { socket in
+                socketsOpen = try await Self.connect(sockets, group: group, options: options, recorder: recorder) {
+                    socket in
                     socket.send(text: subscribe)
                 }
                 guard await recorder.waitForReady(sockets, timeout: .seconds(120)) else {
@@ -108,7 +112,8 @@ struct FanoutBenchmark {
     }
 
     private func measure(
-        publish: @Sendable (UInt64, UInt64) throws -> Void, recorder: FanoutRecorder, group: MultiThreadedEventLoopGroup,
+        publish: @Sendable (UInt64, UInt64) throws -> Void, recorder: FanoutRecorder,
+        group: MultiThreadedEventLoopGroup,
         serverName: String, compressed: Bool, inProcessServer: Bool
     ) async throws {
         let count = sockets
@@ -149,15 +154,19 @@ struct FanoutBenchmark {
         let latency = LatencySummary(nanoseconds: result.latencies)
         let serverCPU: Double? = inProcessServer ? Double(processCPU - clientCPU) : peerCPU.map { Double($0) }
         let clientCPUTotal = inProcessServer ? Double(clientCPU) : Double(processCPU)
-        let mode = rate.map { String(format: "fixed rate %.0f events/s (%.0f deliveries/s offered)", $0, $0 * Double(count)) }
+        let mode =
+            rate.map { String(format: "fixed rate %.0f events/s (%.0f deliveries/s offered)", $0, $0 * Double(count)) }
             ?? "window \(window) events in flight"
 
         var report = Report("fanout \(serverName) sockets=\(count) deflate=\(deflate)")
         report.add("server", "\(serverName)\(inProcessServer ? " (in process, with KubeSim)" : " (separate process)")")
         report.add("load", "\(count) sockets, \(events) events after \(warmup) warm-up, \(mode)")
-        report.add("compression", deflate ? (compressed ? "permessage-deflate negotiated" : "offered, NOT negotiated") : "off")
         report.add(
-            "deliveries", "\(result.measured) of \(events * count)\(complete ? "" : " (INCOMPLETE)") in \(String(format: "%.2f", seconds)) s = \(Report.rate(deliveriesPerSecond))")
+            "compression", deflate ? (compressed ? "permessage-deflate negotiated" : "offered, NOT negotiated") : "off")
+        report.add(
+            "deliveries",
+            "\(result.measured) of \(events * count)\(complete ? "" : " (INCOMPLETE)") in \(String(format: "%.2f", seconds)) s = \(Report.rate(deliveriesPerSecond))"
+        )
         report.add("latency write→client", latency.text)
         let payload = result.measured > 0 ? Double(result.payloadBytes) / Double(result.measured) : .nan
         let wire = result.measured > 0 ? Double(result.wireBytes) / Double(result.measured) : .nan
@@ -165,11 +174,15 @@ struct FanoutBenchmark {
         if let serverCPU {
             report.add(
                 "server CPU",
-                String(format: "%.1f µs per delivery, %.0f%% of one core", serverCPU / 1000 / Double(max(result.measured, 1)), serverCPU / 1e7 / seconds))
+                String(
+                    format: "%.1f µs per delivery, %.0f%% of one core",
+                    serverCPU / 1000 / Double(max(result.measured, 1)), serverCPU / 1e7 / seconds))
         }
         report.add(
             "client CPU",
-            String(format: "%.1f µs per delivery, %.0f%% of one core (%ld loop threads)", clientCPUTotal / 1000 / Double(max(result.measured, 1)), clientCPUTotal / 1e7 / seconds, clientThreads))
+            String(
+                format: "%.1f µs per delivery, %.0f%% of one core (%ld loop threads)",
+                clientCPUTotal / 1000 / Double(max(result.measured, 1)), clientCPUTotal / 1e7 / seconds, clientThreads))
         if result.closed > 0 { report.add("closed sockets", "\(result.closed) codes \(result.closeCodes)") }
         report.set("server", serverName)
         report.set("sockets", count)
@@ -186,7 +199,9 @@ struct FanoutBenchmark {
         report.set("latency", latency)
         report.set("payload_bytes", payload)
         report.set("wire_bytes", wire)
-        if let serverCPU { report.set("server_cpu_us_per_delivery", serverCPU / 1000 / Double(max(result.measured, 1))) }
+        if let serverCPU {
+            report.set("server_cpu_us_per_delivery", serverCPU / 1000 / Double(max(result.measured, 1)))
+        }
         report.set("client_cpu_us_per_delivery", clientCPUTotal / 1000 / Double(max(result.measured, 1)))
         report.set("closed", result.closed)
         report.emit(jsonPath: jsonPath)
@@ -251,7 +266,8 @@ struct FanoutBenchmark {
             "apiVersion": "v1", "kind": "ConfigMap",
             "metadata": ["name": "fanout", "namespace": "bench", "labels": ["app": "bench"]],
             "data": [
-                "bench-i": "0", "bench-ts": "0", "nonce": .string(EventPad.nonce()), "pad": .string(EventPad.text(padBytes)),
+                "bench-i": "0", "bench-ts": "0", "nonce": .string(EventPad.nonce()),
+                "pad": .string(EventPad.text(padBytes)),
             ],
         ]
     }
@@ -286,7 +302,8 @@ enum EventPad {
             "containerID", "containerd://", "image", "nginx:1.27", "imageID", "sha256", "ready", "true", "restartCount",
             "started", "state", "running", "startedAt", "2026-11-25T17:00:00Z", "hostIP", "10.244.1.7", "podIP",
             "phase", "Running", "qosClass", "Burstable", "conditions", "Initialized", "ContainersReady", "PodScheduled",
-            "lastProbeTime", "null", "lastTransitionTime", "nodeName", "kubesim-worker", "serviceAccountName", "default",
+            "lastProbeTime", "null", "lastTransitionTime", "nodeName", "kubesim-worker", "serviceAccountName",
+            "default",
         ]
         var generator = SplitMix(seed: 42)
         var text = ""

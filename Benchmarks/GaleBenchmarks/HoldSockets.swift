@@ -46,16 +46,21 @@ struct HoldSockets {
         var options = LoadSocket.Options(port: port, path: path, token: token, deflate: deflate)
         if token == nil { options.subprotocol = nil }
         let opened = try await FanoutBenchmark.connect(
-            sockets, group: group, options: options, onMessage: { counts.record($0) }, onClose: { _ in }, then: { _ in })
+            sockets, group: group, options: options, onMessage: { counts.record($0) }, onClose: { _ in }, then: { _ in }
+        )
         print("ready")
         fflush(nil)
         var commands = StandardInputLines()
         while let command = commands.next() {
             if command.hasPrefix("wait-connected") {
-                print("connected \(opened.count) compressed=\(opened.first?.compressed ?? false) rss=\(ProcessStats.residentKiB() ?? 0)")
+                print(
+                    "connected \(opened.count) compressed=\(opened.first?.compressed ?? false) rss=\(ProcessStats.residentKiB() ?? 0)"
+                )
             } else if command.hasPrefix("wait-hello") {
                 try await waitFor { counts.now.hello >= sockets }
-                print("hello \(counts.now.hello) compressed=\(opened.first?.compressed ?? false) rss=\(ProcessStats.residentKiB() ?? 0)")
+                print(
+                    "hello \(counts.now.hello) compressed=\(opened.first?.compressed ?? false) rss=\(ProcessStats.residentKiB() ?? 0)"
+                )
             } else if command.hasPrefix("subscribe ") {
                 let frame = String(command.dropFirst("subscribe ".count))
                 for socket in opened { socket.send(text: frame) }

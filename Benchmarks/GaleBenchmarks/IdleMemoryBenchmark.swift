@@ -29,7 +29,9 @@ struct IdleMemoryBenchmark {
         guard mode == "plain" || mode == "deflate" else {
             for variant in ["plain", "deflate"] {
                 var arguments = ["idle-memory", "--mode", variant, "--sockets", String(sockets)]
-                if let target, let peerPID { arguments += ["--target", target, "--peer-pid", peerPID, "--peer-name", peerName] }
+                if let target, let peerPID {
+                    arguments += ["--target", target, "--peer-pid", peerPID, "--peer-name", peerName]
+                }
                 let child = try ChildProcess(arguments: arguments + (jsonPath.map { ["--json", $0] } ?? []))
                 var lines = child.lines.makeAsyncIterator()
                 while let line = await lines.next() { print(line) }
@@ -46,7 +48,8 @@ struct IdleMemoryBenchmark {
         do {
             try cluster.createNamespace("bench")
             _ = try cluster.simulator.api.create(
-                KubeSim.ResourceCatalog.configMaps, namespace: "bench", object: FanoutBenchmark.configMap(padBytes: 620))
+                KubeSim.ResourceCatalog.configMaps, namespace: "bench", object: FanoutBenchmark.configMap(padBytes: 620)
+            )
             let subscribe = cluster.watchSubscribe(id: "idle", resource: "configmaps", namespace: "bench")
             let common = ["--port", String(cluster.port), "--token", cluster.token] + (deflate ? ["--deflate"] : [])
 
@@ -87,13 +90,22 @@ struct IdleMemoryBenchmark {
             func perSocket(_ rss: Int) -> Double { Double(rss - baseline) / count }
             let compressed = hello.contains("compressed=true")
             var report = Report("idle-memory \(mode) sockets=\(sockets)")
-            report.add("measured", "VmRSS of the gateway's process (gateway + KubeSim; clients in a child process), after malloc_trim")
-            report.add("compression", deflate ? (compressed ? "permessage-deflate negotiated" : "offered, NOT negotiated") : "off")
+            report.add(
+                "measured",
+                "VmRSS of the gateway's process (gateway + KubeSim; clients in a child process), after malloc_trim")
+            report.add(
+                "compression",
+                deflate ? (compressed ? "permessage-deflate negotiated" : "offered, NOT negotiated") : "off")
             report.add("baseline", "\(baseline) KiB (20 warm sockets open)")
             report.add("connected, idle", "\(connected) KiB: \(Report.kib(perSocket(connected))) per socket")
-            report.add("subscribed (snapshot of 1 object)", "\(subscribed) KiB: \(Report.kib(perSocket(subscribed))) per socket")
+            report.add(
+                "subscribed (snapshot of 1 object)",
+                "\(subscribed) KiB: \(Report.kib(perSocket(subscribed))) per socket")
             report.add("after 1 change to each", "\(afterEvent) KiB: \(Report.kib(perSocket(afterEvent))) per socket")
-            report.add("client process RSS", "\(Self.rss(in: events)) KiB at the end (not counted above); \(synced.split(separator: " ").first ?? "")")
+            report.add(
+                "client process RSS",
+                "\(Self.rss(in: events)) KiB at the end (not counted above); \(synced.split(separator: " ").first ?? "")"
+            )
             report.set("server", "gateway")
             report.set("mode", mode)
             report.set("sockets", sockets)
@@ -148,7 +160,8 @@ struct IdleMemoryBenchmark {
         let compressed = connectedLine.contains("compressed=true")
         var report = Report("idle-memory \(peerName) \(mode) sockets=\(sockets)")
         report.add("measured", "VmRSS of the peer process \(pid) (\(peerName)); clients in a child process")
-        report.add("compression", deflate ? (compressed ? "permessage-deflate negotiated" : "offered, NOT negotiated") : "off")
+        report.add(
+            "compression", deflate ? (compressed ? "permessage-deflate negotiated" : "offered, NOT negotiated") : "off")
         report.add("baseline", "\(baseline) KiB (20 warm sockets open)")
         report.add("connected, idle", "\(connected) KiB: \(Report.kib(perSocket(connected))) per socket")
         report.add("after 1 event to each", "\(afterEvent) KiB: \(Report.kib(perSocket(afterEvent))) per socket")

@@ -82,7 +82,8 @@ struct ListPagingBenchmark {
 
     private func page(_ number: Int, _ cluster: BenchCluster) async throws -> Duration {
         var request = HTTPClientRequest(
-            url: cluster.httpBase + "/pods?cluster_id=\(cluster.clusterID)&namespace=bench&page=\(number)&pageSize=\(pageSize)")
+            url: cluster.httpBase
+                + "/pods?cluster_id=\(cluster.clusterID)&namespace=bench&page=\(number)&pageSize=\(pageSize)")
         request.headers.add(name: "Authorization", value: "Bearer \(cluster.token)")
         let start = ContinuousClock.now
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
@@ -102,11 +103,13 @@ struct ListPagingBenchmark {
             group: group, options: cluster.socketOptions(), onMessage: { holderInbox.put($0) })
         defer { holder.channel.close(promise: nil) }
         holder.send(text: cluster.watchSubscribe(id: "holder", resource: "pods", namespace: "bench"))
-        guard await holderInbox.first(within: .seconds(60), where: { Marker.contains(Marker.synced, in: $0.data) }) != nil
+        guard
+            await holderInbox.first(within: .seconds(60), where: { Marker.contains(Marker.synced, in: $0.data) }) != nil
         else { throw LoadSocketError("the holder's watch did not sync") }
 
         let inbox = MessageInbox()
-        let socket = try await LoadSocket.connect(group: group, options: cluster.socketOptions(), onMessage: { inbox.put($0) })
+        let socket = try await LoadSocket.connect(
+            group: group, options: cluster.socketOptions(), onMessage: { inbox.put($0) })
         defer { socket.channel.close(promise: nil) }
         let added = Array(#""event":"ADDED""#.utf8)
         var samples: [UInt64] = []
@@ -116,7 +119,9 @@ struct ListPagingBenchmark {
             var count = 0
             var channel: UInt32?
             while true {
-                guard let message = await inbox.next(timeout: .seconds(60)) else { throw LoadSocketError("snapshot timed out") }
+                guard let message = await inbox.next(timeout: .seconds(60)) else {
+                    throw LoadSocketError("snapshot timed out")
+                }
                 if Marker.contains(added, in: message.data) {
                     count += 1
                 } else if Marker.contains(Marker.synced, in: message.data) {
@@ -138,7 +143,8 @@ struct ListPagingBenchmark {
     private func seed(_ cluster: BenchCluster) async throws {
         try cluster.createNamespace("bench")
         for index in 0..<pods {
-            _ = try cluster.simulator.store.create(KubeSim.ResourceCatalog.pods, namespace: "bench", object: Self.pod(index))
+            _ = try cluster.simulator.store.create(
+                KubeSim.ResourceCatalog.pods, namespace: "bench", object: Self.pod(index))
         }
         let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {
@@ -152,7 +158,9 @@ struct ListPagingBenchmark {
     static func pod(_ index: Int) -> KubeSim.JSONValue {
         [
             "apiVersion": "v1", "kind": "Pod",
-            "metadata": ["name": .string("web-\(index)"), "labels": ["app": "web", "shard": .string("s\(index % 10)")]],
+            "metadata": [
+                "name": .string("web-\(index)"), "labels": ["app": "web", "shard": .string("s\(index % 10)")],
+            ],
             "status": [
                 "phase": "Running", "qosClass": "Burstable", "hostIP": "10.0.0.2",
                 "podIP": .string("10.244.\(index / 250).\(index % 250 + 1)"), "startTime": "2026-11-25T17:00:00Z",
@@ -172,7 +180,7 @@ struct ListPagingBenchmark {
                         "ports": [["containerPort": 80]],
                         "resources": ["requests": ["cpu": "100m", "memory": "128Mi"]],
                     ]
-                ]
+                ],
             ],
         ]
     }

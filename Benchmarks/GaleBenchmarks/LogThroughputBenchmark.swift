@@ -30,7 +30,8 @@ struct LogThroughputBenchmark {
         var megabytesPerSecond: Double { Double(bytes) / seconds / 1e6 }
         var text: String {
             if let note, lines == 0 { return note }
-            return String(format: "%.0f lines/s, %.2f MB/s", linesPerSecond, megabytesPerSecond) + (note.map { " (\($0))" } ?? "")
+            return String(format: "%.0f lines/s, %.2f MB/s", linesPerSecond, megabytesPerSecond)
+                + (note.map { " (\($0))" } ?? "")
         }
     }
 
@@ -48,7 +49,10 @@ struct LogThroughputBenchmark {
             let http = try await followHTTP(cluster)
             let channel = try await followChannel(cluster, group: group)
             var report = Report("log-throughput")
-            report.add("source", String(format: "KubeSim nginx container at %.0f lines/s configured, %.0f s each", linesPerSecond, seconds))
+            report.add(
+                "source",
+                String(
+                    format: "KubeSim nginx container at %.0f lines/s configured, %.0f s each", linesPerSecond, seconds))
             report.add("straight from KubeSim", direct.text + " (raw log text)")
             report.add("gateway HTTP follow", http.text + " (raw log text)")
             report.add("gateway /ws logs channel", channel.text + " (LOG event frames)")
@@ -70,7 +74,8 @@ struct LogThroughputBenchmark {
 
     private func followHTTP(_ cluster: BenchCluster) async throws -> Flow {
         var request = HTTPClientRequest(
-            url: cluster.httpBase + "/pods/log-0/logs?cluster_id=\(cluster.clusterID)&namespace=bench&follow=true&tail_lines=0")
+            url: cluster.httpBase
+                + "/pods/log-0/logs?cluster_id=\(cluster.clusterID)&namespace=bench&follow=true&tail_lines=0")
         request.headers.add(name: "Authorization", value: "Bearer \(cluster.token)")
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(seconds) + 10))
         guard response.status == .ok, response.headers["Content-Type"].first?.hasPrefix("text/plain") == true else {
@@ -98,12 +103,15 @@ struct LogThroughputBenchmark {
     private func followChannel(_ cluster: BenchCluster, group: any EventLoopGroup) async throws -> Flow {
         let inbox = MessageInbox()
         let socket = try await LoadSocket.connect(
-            group: group, options: cluster.socketOptions(), onMessage: { inbox.put($0) }, onClose: { _ in inbox.close() })
+            group: group, options: cluster.socketOptions(), onMessage: { inbox.put($0) },
+            onClose: { _ in inbox.close() })
         defer { socket.channel.close(promise: nil) }
         socket.send(text: cluster.logsSubscribe(id: "logs", namespace: "bench", pod: "log-0"))
         var subscribed = false
         while !subscribed {
-            guard let message = await inbox.next(timeout: .seconds(20)) else { return Flow(note: "no answer to subscribe") }
+            guard let message = await inbox.next(timeout: .seconds(20)) else {
+                return Flow(note: "no answer to subscribe")
+            }
             guard let frame = FrameText.summary(message) else { continue }
             if frame.type == "subscribed" { subscribed = true }
             if frame.type == "error" { return Flow(note: "subscribe refused: \(frame.text)") }
@@ -125,7 +133,10 @@ struct LogThroughputBenchmark {
                 break
             }
         }
-        if flow.seconds == 0 { flow.seconds = (ContinuousClock.now - start).seconds; flow.note = "the channel went quiet" }
+        if flow.seconds == 0 {
+            flow.seconds = (ContinuousClock.now - start).seconds
+            flow.note = "the channel went quiet"
+        }
         return flow
     }
 }

@@ -26,14 +26,17 @@ struct TerminalRTTBenchmark {
             try await cluster.waitForRunning("term-0", namespace: "bench")
             let viaGateway = try await gatewayRoundTrips(cluster, group: group)
             let direct = try await DirectExec.roundTrips(
-                kubeconfig: try cluster.simulator.kubeconfig(), namespace: "bench", pod: "term-0", keystrokes: keystrokes)
+                kubeconfig: try cluster.simulator.kubeconfig(), namespace: "bench", pod: "term-0",
+                keystrokes: keystrokes)
             let gateway = LatencySummary(nanoseconds: viaGateway)
             let kubesim = LatencySummary(nanoseconds: direct)
             var report = Report("terminal-rtt")
             report.add("keystrokes", "\(keystrokes), one at a time ('a' then DEL, echo awaited on stream 1)")
             report.add("through the gateway", gateway.text)
             report.add("straight to KubeSim", kubesim.text)
-            report.add("gateway's share", String(format: "p50 +%.3f ms  p99 +%.3f ms", gateway.p50 - kubesim.p50, gateway.p99 - kubesim.p99))
+            report.add(
+                "gateway's share",
+                String(format: "p50 +%.3f ms  p99 +%.3f ms", gateway.p50 - kubesim.p50, gateway.p99 - kubesim.p99))
             report.set("keystrokes", keystrokes)
             report.set("gateway", gateway)
             report.set("direct", kubesim)
@@ -50,12 +53,15 @@ struct TerminalRTTBenchmark {
     private func gatewayRoundTrips(_ cluster: BenchCluster, group: any EventLoopGroup) async throws -> [UInt64] {
         let inbox = MessageInbox()
         let socket = try await LoadSocket.connect(
-            group: group, options: cluster.socketOptions(), onMessage: { inbox.put($0) }, onClose: { _ in inbox.close() })
+            group: group, options: cluster.socketOptions(), onMessage: { inbox.put($0) },
+            onClose: { _ in inbox.close() })
         defer { socket.channel.close(promise: nil) }
         socket.send(text: cluster.execFrame(id: "rtt", namespace: "bench", pod: "term-0", command: ["sh"]))
         var channel: UInt32?
         while channel == nil {
-            guard let message = await inbox.next(timeout: .seconds(20)) else { throw LoadSocketError("no answer to exec") }
+            guard let message = await inbox.next(timeout: .seconds(20)) else {
+                throw LoadSocketError("no answer to exec")
+            }
             guard let frame = FrameText.summary(message) else { continue }
             if frame.type == "opened" { channel = frame.channel }
             if frame.type == "error" { throw LoadSocketError("exec refused: \(frame.text)") }
@@ -81,7 +87,9 @@ struct TerminalRTTBenchmark {
                 guard message.opcode == .binary, message.data.readableBytes > 5,
                     message.data.getInteger(at: message.data.readerIndex + 4, as: UInt8.self) == 1
                 else { continue }
-                seen += message.data.getBytes(at: message.data.readerIndex + 5, length: message.data.readableBytes - 5) ?? []
+                seen +=
+                    message.data.getBytes(at: message.data.readerIndex + 5, length: message.data.readableBytes - 5)
+                    ?? []
             }
             samples.append(Monotonic.nanoseconds() - start)
         }

@@ -13,11 +13,18 @@ import argparse
 import asyncio
 import os
 import signal
-import sys
 
 
 def announce(port):
     print(f"LISTENING {port} {os.getpid()}", flush=True)
+
+
+async def serve_until_terminated():
+    """Waits for SIGTERM or SIGINT, handled by the event loop so that the server exits at once."""
+    stop = asyncio.get_running_loop().create_future()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
+    await stop
 
 
 async def run_websockets(host, port):
@@ -39,7 +46,7 @@ async def run_websockets(host, port):
     # Defaults otherwise: compression="deflate" (negotiated when offered), no max_queue change.
     async with serve(handler, host, port, max_size=None, ping_interval=None) as server:
         announce(server.sockets[0].getsockname()[1])
-        await asyncio.Future()
+        await serve_until_terminated()
 
 
 async def run_aiohttp(host, port):
@@ -73,7 +80,7 @@ async def run_aiohttp(host, port):
     site = web.TCPSite(runner, host, port, backlog=4096)
     await site.start()
     announce(site._server.sockets[0].getsockname()[1])
-    await asyncio.Future()
+    await serve_until_terminated()
 
 
 async def run_picows(host, port):
@@ -108,7 +115,7 @@ async def run_picows(host, port):
 
     server = await ws_create_server(listener_factory, host, port, backlog=4096)
     announce(server.sockets[0].getsockname()[1])
-    await asyncio.Future()
+    await serve_until_terminated()
 
 
 def main():
@@ -118,11 +125,7 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     runner = {"aiohttp": run_aiohttp, "websockets": run_websockets, "picows": run_picows}[args.impl]
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        asyncio.run(runner(args.host, args.port))
-    except (KeyboardInterrupt, SystemExit):
-        pass
+    asyncio.run(runner(args.host, args.port))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ struct BenchArguments {
 
     /// Fails on words nobody asked for, so that typos do not silently run defaults.
     func requireConsumed(_ command: String) throws {
-        guard words.isEmpty else { throw LoadSocketError("\(command): unknown arguments \(words.joined(separator: " "))") }
+        guard words.isEmpty else {
+            throw LoadSocketError("\(command): unknown arguments \(words.joined(separator: " "))")
+        }
     }
 }

@@ -48,7 +48,8 @@ struct BenchCluster: Sendable {
                 ])
         }
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kubegale-bench-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kubegale-bench-\(UUID().uuidString)")
         var logger = Logger(label: "bench-gateway")
         logger.logLevel = .error
         let gateway = try await Gateway(
@@ -78,7 +79,8 @@ struct BenchCluster: Sendable {
             throw LoadSocketError("cannot register KubeSim: \(String(buffer: bytes))")
         }
         return BenchCluster(
-            simulator: simulator, gateway: gateway, port: port, token: token, clusterID: id, group: group, server: server,
+            simulator: simulator, gateway: gateway, port: port, token: token, clusterID: id, group: group,
+            server: server,
             directory: directory)
     }
 
@@ -130,7 +132,10 @@ extension BenchCluster {
     func watchSubscribe(id: String, resource: String, namespace: String) -> String {
         FrameText.subscribe(
             id: id,
-            ["stream": "watch", "cluster": .string(String(clusterID)), "resource": .string(resource), "namespace": .string(namespace)])
+            [
+                "stream": "watch", "cluster": .string(String(clusterID)), "resource": .string(resource),
+                "namespace": .string(namespace),
+            ])
     }
 }
 
@@ -170,7 +175,8 @@ extension BenchCluster {
         FrameText.subscribe(
             id: id,
             [
-                "stream": "logs", "cluster": .string(String(clusterID)), "namespace": .string(namespace), "name": .string(pod),
+                "stream": "logs", "cluster": .string(String(clusterID)), "namespace": .string(namespace),
+                "name": .string(pod),
                 "follow": true, "tailLines": 0,
             ])
     }

@@ -27,11 +27,17 @@ struct LatencySummary: Sendable {
     }
 
     init(durations: [Duration]) {
-        self.init(nanoseconds: durations.map { UInt64($0.components.seconds) * 1_000_000_000 + UInt64($0.components.attoseconds / 1_000_000_000) })
+        self.init(
+            nanoseconds: durations.map {
+                UInt64($0.components.seconds) * 1_000_000_000 + UInt64($0.components.attoseconds / 1_000_000_000)
+            })
     }
 
     var json: JSONValue {
-        ["count": .int(Int64(count)), "p50_ms": .double(p50), "p90_ms": .double(p90), "p99_ms": .double(p99), "max_ms": .double(max), "mean_ms": .double(mean)]
+        [
+            "count": .int(Int64(count)), "p50_ms": .double(p50), "p90_ms": .double(p90), "p99_ms": .double(p99),
+            "max_ms": .double(max), "mean_ms": .double(mean),
+        ]
     }
 
     var text: String {

@@ -80,7 +80,8 @@ struct LoadSocket: Sendable {
                     var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
                     // The server's first frame (`hello`) may arrive with the 101 response.
                     pipeline.leftOverBytesStrategy = .forwardBytes
-                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
+                        configuration: pipeline)
                 }
             }
         guard let socket = try await upgrade.get() else { throw LoadSocketError("\(options.path): upgrade refused") }
@@ -129,9 +130,11 @@ struct DeflateParameters: Equatable {
 
     /// Parses `Sec-WebSocket-Extensions` of the upgrade response; `nil` without permessage-deflate.
     init?(_ values: [String]) {
-        guard let offer = values.flatMap({ $0.split(separator: ",") }).first(where: {
-            $0.trimmingCharacters(in: " ").hasPrefix("permessage-deflate")
-        }) else { return nil }
+        guard
+            let offer = values.flatMap({ $0.split(separator: ",") }).first(where: {
+                $0.trimmingCharacters(in: " ").hasPrefix("permessage-deflate")
+            })
+        else { return nil }
         for parameter in offer.split(separator: ";").dropFirst() {
             let parts = parameter.split(separator: "=").map { $0.trimmingCharacters(in: " \"") }
             switch parts.first {
@@ -172,7 +175,9 @@ final class LoadSocketHandler: ChannelInboundHandler {
         deflate: DeflateParameters?, onMessage: @escaping LoadSocket.OnMessage,
         onClose: (@Sendable (UInt16?) -> Void)?
     ) throws {
-        self.inflater = try deflate.map { try ZlibDecompressor(algorithm: .deflate, windowSize: $0.serverMaxWindowBits) }
+        self.inflater = try deflate.map {
+            try ZlibDecompressor(algorithm: .deflate, windowSize: $0.serverMaxWindowBits)
+        }
         self.resetAfterMessage = deflate?.serverNoContextTakeover ?? false
         self.onMessage = onMessage
         self.onClose = onClose
