@@ -35,6 +35,11 @@ import Testing
         #expect(code == 7)
         (code, out) = await run(["sh", "-c", "echo one two | cat; ls /work; test -d /work && echo dir; [ -f /nope ] || echo nofile"], fs: fs)
         #expect(out.stdout == "one two\na\ndir\nnofile\n")
+        // A digit is a word like any other unless a redirect follows it.
+        (code, out) = await run(["sh", "-c", "echo hi1 1 21 2; exit 1"], fs: fs)
+        #expect(out.stdout == "hi1 1 21 2\n" && code == 1)
+        (code, out) = await run(["sh", "-c", "echo kept 1>/tmp/one; echo lost 2>/dev/null; cat /tmp/one"], fs: fs)
+        #expect(out.stdout == "lost\nkept\n")
         (code, out) = await run(["cat"], stdin: "piped\n", fs: fs)
         #expect(out.stdout == "piped\n")
         (code, out) = await run(["nosuch"], fs: fs)

@@ -1,6 +1,5 @@
 import Foundation
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
@@ -17,8 +16,9 @@ extension KubeClient {
     /// A refused upgrade (missing pod, forbidden, bad container) throws ``KubeError`` with the apiserver's message.
     ///
     /// WSClient (swift-websocket) is not used here: it can send `Sec-WebSocket-Protocol` but does not
-    /// tell which protocol the server chose, nor the `Status` body of a refused upgrade, so the
-    /// connection is built on NIOWebSocket's typed client upgrader directly.
+    /// tell which protocol the server chose, nor the `Status` body of a refused upgrade; and NIO's
+    /// upgrade handler can lose what arrives right behind the `101`. The connection is upgraded by
+    /// ``ExecUpgradeHandler`` and framed by NIOWebSocket.
     public func exec(namespace: String, pod: String, options: ExecOptions) async throws -> ExecSession {
         let path = "/api/v1/namespaces/\(PathComponent.escape(namespace))/pods/\(PathComponent.escape(pod))/exec"
         let (channel, subprotocol) = try await connectExec(path: path, query: options.query)
@@ -105,11 +105,6 @@ extension KubeClient {
         return try status.get()
     }
 
-    enum ExecUpgrade: Sendable {
-        case upgraded(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, subprotocol: String)
-        case refused(EventLoopFuture<(code: Int, body: [UInt8])>)
-    }
-
     /// Opens the connection (TLS as for REST, with `tls-server-name` as SNI) and performs the WebSocket upgrade.
     func connectExec(path: String, query: [(String, String)]) async throws
         -> (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, String)
@@ -138,28 +133,43 @@ extension KubeClient {
         if !query.isEmpty {
             uri += "?" + query.map { "\(Self.encodeQuery($0.0))=\(Self.encodeQuery($0.1))" }.joined(separator: "&")
         }
-        var headers = HTTPHeaders()
-        headers.add(name: "Host", value: target.server.port.map { "\(host):\($0)" } ?? host)
-        headers.add(name: "User-Agent", value: configuration.userAgent)
-        headers.add(name: "Sec-WebSocket-Protocol", value: "\(Self.execSubprotocolV5), \(Self.execSubprotocolV4)")
-        if let header = authorization.header { headers.add(name: "Authorization", value: header) }
-        let requestHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: headers)
+        var head = "GET \(uri) HTTP/1.1\r\n"
+        for (name, value) in [
+            ("Host", target.server.port.map { "\(host):\($0)" } ?? host),
+            ("User-Agent", configuration.userAgent),
+            ("Sec-WebSocket-Protocol", "\(Self.execSubprotocolV5), \(Self.execSubprotocolV4)"),
+            ("Authorization", authorization.header),
+        ] {
+            guard let value else { continue }
+            guard !value.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+                throw KubeError.decoding("the \(name) header of the exec request would contain a line break")
+            }
+            head += "\(name): \(value)\r\n"
+        }
 
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.init(configuration.connectTimeout))
-        let upgrade: ExecUpgrade
+        let outcome: ExecUpgradeHandler.Outcome
         do {
             let future = try await bootstrap.connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try Self.configureExecPipeline(
-                        channel: channel, sslContext: sslContext, serverName: serverName, requestHead: requestHead)
+                    let pipeline = channel.pipeline.syncOperations
+                    if let sslContext {
+                        try pipeline.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: serverName))
+                    }
+                    let upgrade = ExecUpgradeHandler(
+                        head: head, maxFrameSize: 1 << 20, promise: channel.eventLoop.makePromise())
+                    try pipeline.addHandler(upgrade)
+                    return upgrade.outcome
                 }
             }
-            upgrade = try await future.get()
+            outcome = try await future.get()
+        } catch let error as KubeError {
+            throw error
         } catch {
             throw Self.transportError(error)
         }
-        switch upgrade {
+        switch outcome {
         case .upgraded(let channel, let subprotocol):
             guard subprotocol == Self.execSubprotocolV5 || subprotocol == Self.execSubprotocolV4 else {
                 try? await channel.channel.close()
@@ -167,43 +177,9 @@ extension KubeClient {
                     "the server chose no supported exec subprotocol (\(subprotocol.isEmpty ? "none" : subprotocol))")
             }
             return (channel, subprotocol)
-        case .refused(let refusal):
-            let (code, body) = try await refusal.get()
+        case .refused(let code, let body):
             throw KubeError.fromResponse(code: code, body: body)
         }
-    }
-
-    private static func configureExecPipeline(
-        channel: any Channel, sslContext: NIOSSLContext?, serverName: String?, requestHead: HTTPRequestHead
-    ) throws -> EventLoopFuture<ExecUpgrade> {
-        let pipeline = channel.pipeline.syncOperations
-        if let sslContext {
-            try pipeline.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: serverName))
-        }
-        let encoder = HTTPRequestEncoder()
-        let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
-        let observer = UpgradeResponseObserver(promise: channel.eventLoop.makePromise())
-        let refusal = observer.refusal
-        let upgrader = NIOTypedWebSocketClientUpgrader<ExecUpgrade>(maxFrameSize: 1 << 20) { channel, head in
-            channel.eventLoop.makeCompletedFuture {
-                let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
-                    wrappingChannelSynchronously: channel)
-                let chosen = head.headers.first(name: "Sec-WebSocket-Protocol") ?? ""
-                return ExecUpgrade.upgraded(asyncChannel, subprotocol: chosen.trimmingCharacters(in: .whitespaces))
-            }
-        }
-        let upgradeConfiguration = NIOTypedHTTPClientUpgradeConfiguration<ExecUpgrade>(
-            upgradeRequestHead: requestHead,
-            upgraders: [upgrader],
-            notUpgradingCompletionHandler: { channel in channel.eventLoop.makeSucceededFuture(.refused(refusal)) }
-        )
-        let upgradeHandler = NIOTypedHTTPClientUpgradeHandler(
-            httpHandlers: [encoder, decoder, observer], upgradeConfiguration: upgradeConfiguration)
-        try pipeline.addHandler(encoder)
-        try pipeline.addHandler(decoder)
-        try pipeline.addHandler(observer)
-        try pipeline.addHandler(upgradeHandler)
-        return upgradeHandler.upgradeResultFuture
     }
 }
 

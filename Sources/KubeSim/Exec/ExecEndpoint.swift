@@ -85,6 +85,9 @@ struct ExecSession: Sendable {
     let streams: LiveStreams
     let activity: ExecActivity
 
+    /// Largest output payload sent in one message.
+    static let maxFrameBytes = 32 << 10
+
     static func frame(_ stream: UInt8, _ bytes: [UInt8]) -> ByteBuffer {
         var buffer = ByteBuffer()
         buffer.writeInteger(stream)
@@ -128,8 +131,16 @@ struct ExecSession: Sendable {
         let write: @Sendable (UInt8, [UInt8]) async -> Void = { stream, bytes in
             guard !bytes.isEmpty else { return }
             let payload = tty && stream != 3 ? Self.terminalOutput(bytes) : bytes
+            let channel = tty && stream == 2 ? 1 : stream
             do {
-                try await outbound.write(.binary(Self.frame(tty && stream == 2 ? 1 : stream, payload)))
+                // At most `maxFrameBytes` a message, as the kubelet copies streams: a large
+                // output (`tar c` of a big file) arrives in many frames, not one.
+                var start = 0
+                while start < payload.count {
+                    let end = min(start + Self.maxFrameBytes, payload.count)
+                    try await outbound.write(.binary(Self.frame(channel, Array(payload[start..<end]))))
+                    start = end
+                }
                 activity.wrote(payload.count)
             } catch {
                 hungUp.withLock { $0 = true }

@@ -107,7 +107,8 @@ struct ShellParser {
                 endWord()
                 tokens.append(.op(">&\(chars[i + 2])"))
                 i += 3
-            case "1", "2" where !inWord && literal.isEmpty && i + 1 < chars.count && chars[i + 1] == ">":
+            // (`case "1", "2" where …` would apply the condition to "2" only.)
+            case _ where (c == "1" || c == "2") && !inWord && literal.isEmpty && i + 1 < chars.count && chars[i + 1] == ">":
                 if i + 3 < chars.count, chars[i + 2] == "&", chars[i + 3].isNumber {
                     tokens.append(.op("\(c)>&\(chars[i + 3])"))
                     i += 4
