@@ -19,6 +19,10 @@ public enum ClientFrame: Hashable, Sendable {
     case exec(Exec)
     /// Tell an exec channel's terminal its new size.
     case resize(channel: UInt32, cols: Int, rows: Int)
+    /// Write a file into a container; its bytes follow in binary stream frames.
+    case upload(Upload)
+    /// Read a file or directory out of a container.
+    case download(Download)
 
     /// The wire name of this frame's type.
     public var type: String {
@@ -30,6 +34,8 @@ public enum ClientFrame: Hashable, Sendable {
         case .unsubscribe: "unsubscribe"
         case .exec: "exec"
         case .resize: "resize"
+        case .upload: "upload"
+        case .download: "download"
         }
     }
 
@@ -57,6 +63,8 @@ public enum ClientFrame: Hashable, Sendable {
         case "resize":
             let (cols, rows) = try Self.terminalSize(fields, required: true)
             self = .resize(channel: try fields.channel(), cols: cols!, rows: rows!)
+        case "upload": self = .upload(try Upload(fields))
+        case "download": self = .download(try Download(fields))
         default:
             throw fields.fail("unknown frame type \"\(typeName)\"")
         }
@@ -76,6 +84,8 @@ public enum ClientFrame: Hashable, Sendable {
             members["channel"] = .int(Int64(channel))
             members["cols"] = .int(Int64(cols))
             members["rows"] = .int(Int64(rows))
+        case .upload(let upload): upload.encode(into: &members)
+        case .download(let download): download.encode(into: &members)
         }
         return .object(members)
     }

@@ -91,3 +91,51 @@ extension ServerFrame {
 public enum ProtocolVersion {
     public static let current = "kubegale.v1"
 }
+
+extension ServerFrame {
+    /// `progress`: bytes of a file transfer done so far. A download's first one also says what is
+    /// coming (`format`, `filename`, and `total` for a regular file); the last one of a transfer
+    /// has `bytes == total` for uploads and `done: true` for both.
+    public struct Progress: Hashable, Sendable {
+        public var channel: UInt32
+        public var bytes: Int64
+        /// Bytes in all, when known.
+        public var total: Int64?
+        /// `file` (the bytes of a regular file) or `archive` (a tar of a directory); downloads only.
+        public var format: String?
+        /// Name to save a download under.
+        public var filename: String?
+        /// The transfer is complete.
+        public var done: Bool
+
+        public init(
+            channel: UInt32, bytes: Int64, total: Int64? = nil, format: String? = nil, filename: String? = nil,
+            done: Bool = false
+        ) {
+            self.channel = channel
+            self.bytes = bytes
+            self.total = total
+            self.format = format
+            self.filename = filename
+            self.done = done
+        }
+
+        init(_ fields: FieldReader) throws(FrameError) {
+            channel = try fields.channel()
+            bytes = try fields.int("bytes")
+            total = try fields.optionalInt("total")
+            format = try fields.optionalString("format")
+            filename = try fields.optionalString("filename")
+            done = try fields.optionalBool("done") ?? false
+        }
+
+        func encode(into members: inout [String: JSONValue]) {
+            members["channel"] = .int(Int64(channel))
+            members["bytes"] = .int(bytes)
+            members["total"] = total.map { .int($0) }
+            members["format"] = format.map { .string($0) }
+            members["filename"] = filename.map { .string($0) }
+            if done { members["done"] = .bool(true) }
+        }
+    }
+}

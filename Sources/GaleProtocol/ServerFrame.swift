@@ -27,6 +27,8 @@ public enum ServerFrame: Hashable, Sendable {
     case opened(id: FrameID, channel: UInt32)
     /// The process behind an exec channel ended.
     case exited(channel: UInt32, code: Int)
+    /// How far a file transfer has come; see ``Progress``.
+    case progress(Progress)
 
     /// The wire name of this frame's type.
     public var type: String {
@@ -43,6 +45,7 @@ public enum ServerFrame: Hashable, Sendable {
         case .resync: "resync"
         case .opened: "opened"
         case .exited: "exited"
+        case .progress: "progress"
         }
     }
 
@@ -80,6 +83,7 @@ public enum ServerFrame: Hashable, Sendable {
         case .exited(let channel, let code):
             members["channel"] = .int(Int64(channel))
             members["code"] = .int(Int64(code))
+        case .progress(let progress): progress.encode(into: &members)
         }
         return .object(members)
     }
@@ -133,6 +137,7 @@ public enum ServerFrame: Hashable, Sendable {
                 reason: try fields.optionalString("reason")
             )
         case "exited": self = .exited(channel: try fields.channel(), code: Int(try fields.int("code")))
+        case "progress": self = .progress(try Progress(fields))
         default: throw fields.fail("unknown frame type \"\(typeName)\"")
         }
     }

@@ -55,6 +55,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds an upstream watch without subscribers stays open. [env: KUBEGALE_WATCH_LINGER]")
     var watchLinger: Int?
 
+    @Option(help: "Largest file upload into a container, in MiB. [env: KUBEGALE_MAX_UPLOAD_MIB]")
+    var maxUploadMib: Int?
+
+    @Option(help: "Largest file download from a container, in MiB. [env: KUBEGALE_MAX_DOWNLOAD_MIB]")
+    var maxDownloadMib: Int?
+
     @Flag(help: "Do not offer permessage-deflate. [env: KUBEGALE_NO_COMPRESSION=1]")
     var noCompression = false
 
@@ -186,6 +192,12 @@ extension Serve {
         }
         for (value, name, apply) in [
             (try maxChannels ?? environment.int("MAX_CHANNELS"), "--max-channels", { (live: inout LiveConfiguration, n: Int) in live.maxChannelsPerSession = n }),
+            (try maxUploadMib ?? environment.int("MAX_UPLOAD_MIB"), "--max-upload-mib", { (live: inout LiveConfiguration, n: Int) in
+                live.files.maxUploadBytes = n << 20
+            }),
+            (try maxDownloadMib ?? environment.int("MAX_DOWNLOAD_MIB"), "--max-download-mib", { (live: inout LiveConfiguration, n: Int) in
+                live.files.maxDownloadBytes = n << 20
+            }),
             (try maxPendingChanges ?? environment.int("MAX_PENDING_CHANGES"), "--max-pending-changes", { (live: inout LiveConfiguration, n: Int) in
                 live.maxPendingChanges = n
                 live.conflateAfter = min(live.conflateAfter, max(1, n / 2))

@@ -12,6 +12,8 @@ struct APIResponder: Sendable {
     let maxBodySize: Int
     /// `GET /pods/{name}/logs?follow=true`, answered as a text stream instead of an envelope.
     let podLogFollow: PodLogFollowRoute
+    /// `PUT`/`GET /pods/{name}/files`: the request or response body is the file.
+    let podFiles: PodFileRoute
 
     @Sendable func respond(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let query = APIPath.query(request.uri)
@@ -26,6 +28,11 @@ struct APIResponder: Sendable {
             method: request.method, path: path, query: query, principal: principal, logger: context.logger)
         {
             return stream
+        }
+        if let transfer = await podFiles.response(
+            request, path: path, query: query, principal: principal, logger: context.logger)
+        {
+            return transfer
         }
         let body: JSONValue?
         do throws(APIError) {

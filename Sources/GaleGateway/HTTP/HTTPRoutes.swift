@@ -17,7 +17,8 @@ struct HTTPRoutes {
             maxBodySize: gateway.configuration.maxBodySize,
             podLogFollow: PodLogFollowRoute(
                 dispatcher: gateway.dispatcher,
-                logs: LogStreams(registry: gateway.registry, connections: gateway.connections))
+                logs: LogStreams(registry: gateway.registry, connections: gateway.connections)),
+            podFiles: PodFileRoute(transfers: gateway.fileTransfers, channels: gateway.liveChannels)
         )
         let apiGroup = router.group(RouterPath(APIPath.base))
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {

@@ -11,6 +11,7 @@ struct LiveChannels: Sendable {
     let hub: WatchHub
     let metrics: MetricsFeeds
     let logs: LogStreams
+    let files: FileTransfers
     let configuration: LiveConfiguration
     /// Idle timeout of exec channels (the terminal setting).
     let execIdleTimeout: Duration?
@@ -120,7 +121,9 @@ struct LiveChannels: Sendable {
     /// is queued and the process runs.
     func exec(_ frame: ClientFrame.Exec, session: LiveSession) async throws(APIError) {
         try session.principal.requireRole(.operator, for: "exec into containers")
-        try await requireRunningContainer(frame, principal: session.principal)
+        try await requireRunningContainer(
+            cluster: frame.cluster, namespace: frame.namespace, pod: frame.pod, container: frame.container,
+            principal: session.principal)
         let target = ExecBridge.Target(
             namespace: frame.namespace, pod: frame.pod, container: frame.container, command: frame.command,
             tty: frame.tty, stdin: true, cols: frame.cols, rows: frame.rows)
@@ -136,29 +139,85 @@ struct LiveChannels: Sendable {
         }
     }
 
+    /// Opens an `upload` channel (role operator or admin): when this returns, `opened` is queued
+    /// and the channel takes the file's bytes.
+    func upload(_ frame: ClientFrame.Upload, session: LiveSession) async throws(APIError) {
+        try session.principal.requireRole(.operator, for: "upload files into containers")
+        let target = try await fileTarget(frame.target, principal: session.principal)
+        let upload = try await files.upload(
+            target, size: Int(clamping: frame.size), mode: frame.mode ?? 0o644, principal: session.principal)
+        let channel = UploadChannel(upload: upload, progressInterval: files.configuration.progressInterval)
+        let opened = session.open(
+            .upload, maxChannels: configuration.maxChannelsPerSession,
+            opening: { .opened(id: frame.id, channel: $0) }, body: channel.run)
+        if opened == nil {
+            await upload.cancel()
+            throw tooManyChannels
+        }
+    }
+
+    /// Opens a `download` channel (role operator or admin) once the container's `tar` has said
+    /// what the path is: when this returns, `opened` is queued and the bytes follow.
+    func download(_ frame: ClientFrame.Download, session: LiveSession) async throws(APIError) {
+        try session.principal.requireRole(.operator, for: "download files from containers")
+        let target = try await fileTarget(frame.target, principal: session.principal)
+        let download = try await files.download(target, principal: session.principal)
+        // What the path is, before the channel opens: a missing file answers the frame (1004).
+        let start: DownloadDecoder.Start
+        do {
+            start = try await download.start()
+        } catch {
+            await download.cancel()
+            throw error
+        }
+        let channel = DownloadChannel(
+            download: download, start: start, progressInterval: files.configuration.progressInterval)
+        let opened = session.open(
+            .download, maxChannels: configuration.maxChannelsPerSession,
+            opening: { .opened(id: frame.id, channel: $0) }, body: channel.run)
+        if opened == nil {
+            await download.cancel()
+            throw tooManyChannels
+        }
+    }
+
+    private func fileTarget(_ target: ClientFrame.FileTarget, principal: Principal) async throws(APIError)
+        -> FileTransfers.Target
+    {
+        let path = try ContainerPath(target.path)
+        try await requireRunningContainer(
+            cluster: target.cluster, namespace: target.namespace, pod: target.pod, container: target.container,
+            principal: principal)
+        return FileTransfers.Target(
+            cluster: target.cluster, namespace: target.namespace, pod: target.pod, container: target.container, path: path)
+    }
+
     /// Like `kubectl exec`, looks at the pod first: a missing pod is 1004, a pod that is not
     /// running or lacks the container 1001 — clear answers before any upgrade is attempted.
-    private func requireRunningContainer(_ frame: ClientFrame.Exec, principal: Principal) async throws(APIError) {
-        let (_, client) = try await cluster(frame.cluster, principal: principal)
+    func requireRunningContainer(
+        cluster id: String, namespace: String, pod name: String, container: String?, principal: Principal
+    ) async throws(APIError) {
+        let (_, client) = try await cluster(id, principal: principal)
         let pod: JSONValue
         do {
-            pod = try await client.get(Self.pods, namespace: frame.namespace, name: frame.pod)
+            pod = try await client.get(Self.pods, namespace: namespace, name: name)
         } catch let error as KubeError {
             throw APIError(error, verb: .read)
         } catch {
-            throw APIError(.clusterUnreachable, "cannot read pod \(frame.namespace)/\(frame.pod): \(error)")
+            throw APIError(.clusterUnreachable, "cannot read pod \(namespace)/\(name): \(error)")
         }
         let phase = pod["status"]?["phase"]?.stringValue ?? "Unknown"
         guard phase == "Running" else {
-            throw APIError.invalidArgument("pod \(frame.namespace)/\(frame.pod) is \(phase); exec needs a running pod")
+            throw APIError.invalidArgument("pod \(namespace)/\(name) is \(phase); exec needs a running pod")
         }
         let containers = (pod["spec"]?["containers"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
-        if let container = frame.container, !containers.contains(container) {
+        if let container, !containers.contains(container) {
             throw APIError.invalidArgument(
-                "container \"\(container)\" is not in pod \(frame.namespace)/\(frame.pod); "
+                "container \"\(container)\" is not in pod \(namespace)/\(name); "
                     + "choose one of: \(containers.joined(separator: ", "))")
         }
     }
+
 
     private static let pods = ResourceCatalog.standard.resource(named: "pods")!
 

@@ -22,6 +22,8 @@ public struct LiveConfiguration: Sendable {
     public var minimumMetricsInterval: Duration
     /// Serve the paged lists of the HTTP and `request` API from shared watches (see ``CachedLists``).
     public var cacheLists: Bool
+    /// Limits of file uploads and downloads (socket and HTTP alike).
+    public var files: FileTransferConfiguration
 
     public init(
         maxChannelsPerSession: Int = 256,
@@ -34,7 +36,8 @@ public struct LiveConfiguration: Sendable {
         reconnectInitialDelay: Duration = .milliseconds(800),
         reconnectMaxDelay: Duration = .seconds(30),
         minimumMetricsInterval: Duration = .seconds(2),
-        cacheLists: Bool = true
+        cacheLists: Bool = true,
+        files: FileTransferConfiguration = .init()
     ) {
         self.maxChannelsPerSession = maxChannelsPerSession
         self.resumeWindow = resumeWindow
@@ -47,6 +50,7 @@ public struct LiveConfiguration: Sendable {
         self.reconnectMaxDelay = reconnectMaxDelay
         self.minimumMetricsInterval = minimumMetricsInterval
         self.cacheLists = cacheLists
+        self.files = files
     }
 
     var sharedWatch: SharedWatch.Configuration {

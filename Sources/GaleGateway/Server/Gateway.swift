@@ -29,6 +29,8 @@ public final class Gateway: Service {
     /// Shared metrics samplers behind every `metrics` channel.
     let metricsFeeds: MetricsFeeds
     let liveChannels: LiveChannels
+    /// File uploads and downloads, for `upload`/`download` frames and the HTTP file route.
+    let fileTransfers: FileTransfers
     private let logger: Logger
 
     /// Opens the data directory (creating it, its database and secrets as needed).
@@ -88,9 +90,11 @@ public final class Gateway: Service {
         ) { cluster in
             try await connections.upstreamClient(cluster: cluster)
         }
+        fileTransfers = FileTransfers(
+            access: ClusterAccess(registry: registry, connections: connections), configuration: configuration.live.files)
         liveChannels = LiveChannels(
             registry: registry, connections: connections, hub: hub, metrics: metricsFeeds,
-            logs: LogStreams(registry: registry, connections: connections),
+            logs: LogStreams(registry: registry, connections: connections), files: fileTransfers,
             configuration: configuration.live, execIdleTimeout: configuration.terminal.idleTimeout, logger: logger)
     }
 

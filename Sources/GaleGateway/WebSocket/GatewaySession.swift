@@ -68,7 +68,7 @@ final class GatewaySession: Sendable {
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         let session = liveSession
         liveSessions.add(session)
-        session.attach(queue, hello: .hello(helloFrame(session.id)), onOverflow: { [weak self] in self?.dropSlowConsumer() })
+        await session.attach(queue, hello: .hello(helloFrame(session.id)), onOverflow: { [weak self] in self?.dropSlowConsumer() })
         let writer = Task { await self.writeLoop(outbound) }
         let expiry = Task { await self.closeWhenTokenExpires() }
         let reader = Task { try await self.readLoop(inbound) }
@@ -131,7 +131,7 @@ final class GatewaySession: Sendable {
                         continue
                     }
                     switch frame {
-                    case .request, .subscribe, .exec:
+                    case .request, .subscribe, .exec, .upload, .download:
                         // May take a while (an apiserver call, an initial LIST): run beside the reader.
                         if inFlight >= limits.maxInFlightRequests {
                             try await requests.next()
@@ -154,14 +154,14 @@ final class GatewaySession: Sendable {
     private func handle(_ frame: ClientFrame) async {
         switch frame {
         case .hello(let hello):
-            resume(hello)
+            await resume(hello)
         case .ping(let id):
             await send(.pong(id: id))
         case .unsubscribe(let channel):
             if !liveSession.unsubscribe(channel) { await noChannel(channel) }
         case .resize(let channel, let cols, let rows):
-            if !liveSession.deliver(.resize(cols: cols, rows: rows), to: channel) { await noChannel(channel) }
-        case .request, .subscribe, .exec:
+            if !(await liveSession.deliver(.resize(cols: cols, rows: rows), to: channel)) { await noChannel(channel) }
+        case .request, .subscribe, .exec, .upload, .download:
             await handleConcurrent(frame)
         }
     }
@@ -182,6 +182,18 @@ final class GatewaySession: Sendable {
             } catch {
                 await send(.error(id: exec.id, channel: nil, code: error.code, msg: error.message))
             }
+        case .upload(let upload):
+            do throws(APIError) {
+                try await channels.upload(upload, session: liveSession)
+            } catch {
+                await send(.error(id: upload.id, channel: nil, code: error.code, msg: error.message))
+            }
+        case .download(let download):
+            do throws(APIError) {
+                try await channels.download(download, session: liveSession)
+            } catch {
+                await send(.error(id: download.id, channel: nil, code: error.code, msg: error.message))
+            }
         default:
             await handle(frame)
         }
@@ -194,7 +206,7 @@ final class GatewaySession: Sendable {
     /// A client `hello` naming an earlier session takes it over: what each listed channel missed
     /// is replayed (or resynced), unlisted channels are closed. Without a resumable session the
     /// answer is a `hello` of the current one — a new session, as the client can tell by its id.
-    private func resume(_ hello: ClientFrame.Hello) {
+    private func resume(_ hello: ClientFrame.Hello) async {
         let current = liveSession
         guard let wanted = hello.session, wanted != current.id,
             let previous = liveSessions.resumable(wanted, by: principal), !current.hasChannels
@@ -206,7 +218,7 @@ final class GatewaySession: Sendable {
         current.detach(queue)
         liveSessions.remove(current)
         logger.info("session resumed", metadata: ["resumed": "\(previous.id)"])
-        previous.attach(
+        await previous.attach(
             queue, hello: .hello(helloFrame(previous.id)), resume: hello.lastSeq,
             onOverflow: { [weak self] in self?.dropSlowConsumer() })
     }
@@ -249,7 +261,7 @@ final class GatewaySession: Sendable {
                 msg: "stream \(frame.stream.rawValue) cannot be written by clients (use 0 stdin, 4 resize, 255 close)"))
             return
         }
-        if !liveSession.deliver(input, to: frame.channel) { await noChannel(frame.channel) }
+        if !(await liveSession.deliver(input, to: frame.channel)) { await noChannel(frame.channel) }
     }
 
     private func handle(_ request: ClientFrame.Request) async {

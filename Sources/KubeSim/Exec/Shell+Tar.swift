@@ -34,6 +34,9 @@ extension Shell {
             }
             first = false
         }
+        guard case .directory = fs.node(directory) else {
+            return await fail("tar: \(directory): Cannot open: No such file or directory", io)
+        }
         switch mode {
         case "c":
             var entries: [TarArchive.Entry] = []

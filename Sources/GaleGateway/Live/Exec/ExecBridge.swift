@@ -157,6 +157,15 @@ final class ExecBridge: Sendable {
         }
     }
 
+    /// The upstream output, for a caller that pulls it (file transfers) instead of calling
+    /// ``pump(output:)``: read one or the other. Reading it does not count as activity.
+    var output: ExecOutputStream { session.output }
+
+    /// Waits for the command to end: its exit status, or the `KubeError` of a broken connection.
+    func exitStatus() async throws -> ExecExitStatus {
+        try await session.exitStatus()
+    }
+
     /// Sends `bytes` to the command's stdin; returns once they are written upstream. Throws
     /// `KubeError` when the exec connection is closed.
     func stdin(_ bytes: [UInt8]) async throws {

@@ -67,8 +67,10 @@ struct ChannelContext: Sendable {
         session.write(frame.text, channel: channel, seq: nil, isEvent: false)
     }
 
-    /// Lets the channel receive client input (stdin, resize) and resync requests.
-    func onInput(_ handler: @escaping @Sendable (ChannelInput) -> Void) {
+    /// Lets the channel receive client input (stdin, resize) and resync requests. The reader of
+    /// the socket awaits `handler`, so it should return quickly unless it means to hold the client
+    /// back (an upload waits for its bytes to go upstream).
+    func onInput(_ handler: @escaping @Sendable (ChannelInput) async -> Void) {
         session.setControl(channel, handler)
     }
 }

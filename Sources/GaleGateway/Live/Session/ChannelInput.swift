@@ -15,11 +15,16 @@ enum ChannelInput: Sendable {
 
 /// The kinds of channel a session runs.
 enum ChannelKind: String, Sendable {
-    case watch, logs, events, metrics, exec
+    case watch, logs, events, metrics, exec, upload, download
 
     /// Whether the channel survives its socket for the resume window. An exec does not: closing
-    /// the browser ends the shell.
-    var isResumable: Bool { self != .exec }
+    /// the browser ends the shell. Neither does a file transfer: its bytes are not replayed.
+    var isResumable: Bool {
+        switch self {
+        case .watch, .logs, .events, .metrics: true
+        case .exec, .upload, .download: false
+        }
+    }
 }
 
 /// Why a channel ended.

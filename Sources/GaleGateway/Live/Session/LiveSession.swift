@@ -33,7 +33,7 @@ final class LiveSession: Sendable {
         var seq: UInt64 = 0
         var ring: ReplayRing
         var task: Task<Void, Never>?
-        var control: (@Sendable (ChannelInput) -> Void)?
+        var control: (@Sendable (ChannelInput) async -> Void)?
         /// Set when the body has ended and `unsubscribed` was recorded; kept for a resume.
         var ended = false
     }
@@ -63,8 +63,8 @@ final class LiveSession: Sendable {
     /// listed channel missed (or `resync` for those that cannot be replayed) and closes the
     /// channels the client did not list.
     func attach(_ queue: OutboundQueue, hello: ServerFrame, resume lastSeq: [UInt32: UInt64]? = nil,
-                onOverflow: @escaping @Sendable () -> Void) {
-        var resyncs: [@Sendable (ChannelInput) -> Void] = []
+                onOverflow: @escaping @Sendable () -> Void) async {
+        var resyncs: [@Sendable (ChannelInput) async -> Void] = []
         var cancelled: [Task<Void, Never>] = []
         state.withLock { state in
             state.queue = queue
@@ -99,7 +99,7 @@ final class LiveSession: Sendable {
             }
         }
         for task in cancelled { task.cancel() }
-        for control in resyncs { control(.resync) }
+        for control in resyncs { await control(.resync) }
     }
 
     /// The socket behind `queue` closed: resumable channels carry on into their rings, exec
@@ -170,16 +170,18 @@ final class LiveSession: Sendable {
     }
 
     /// Lets a channel receive client input and resync requests.
-    func setControl(_ channel: UInt32, _ control: @escaping @Sendable (ChannelInput) -> Void) {
+    func setControl(_ channel: UInt32, _ control: @escaping @Sendable (ChannelInput) async -> Void) {
         state.withLock { $0.channels[channel]?.control = control }
     }
 
-    /// Passes client input to `channel`; `false` when no such channel is open.
-    func deliver(_ input: ChannelInput, to channel: UInt32) -> Bool {
+    /// Passes client input to `channel`, returning once the channel took it (an upload: once the
+    /// bytes are upstream, which is how an upload's client is slowed to its container's pace);
+    /// `false` when no such channel is open.
+    func deliver(_ input: ChannelInput, to channel: UInt32) async -> Bool {
         guard let control = state.withLock({ $0.channels[channel].flatMap { $0.ended ? nil : $0.control } }) else {
             return false
         }
-        control(input)
+        await control(input)
         return true
     }
 
@@ -242,9 +244,11 @@ final class LiveSession: Sendable {
     /// Takes the next `seq` of a channel; `nil` when it is closed.
     func nextSeq(_ channel: UInt32) -> UInt64? {
         state.withLock { state in
-            guard state.channels[channel] != nil, !state.channels[channel]!.ended else { return nil }
-            state.channels[channel]!.seq += 1
-            return state.channels[channel]!.seq
+            guard let index = state.channels.index(forKey: channel), !state.channels.values[index].ended else {
+                return nil
+            }
+            state.channels.values[index].seq += 1
+            return state.channels.values[index].seq
         }
     }
 
@@ -255,10 +259,13 @@ final class LiveSession: Sendable {
     /// Returns `false` when the channel is closed.
     func write(_ text: String, channel: UInt32, seq: UInt64?, isEvent: Bool) -> Bool {
         state.withLock { state in
-            guard var open = state.channels[channel], !open.ended else { return false }
-            if open.kind.isResumable {
-                open.ring.append(text: text, seq: seq ?? open.seq, isEvent: isEvent)
-                state.channels[channel] = open
+            // In place: a copy of the channel out of the dictionary and back would copy its ring.
+            guard let index = state.channels.index(forKey: channel), !state.channels.values[index].ended else {
+                return false
+            }
+            if state.channels.values[index].kind.isResumable {
+                let current = state.channels.values[index].seq
+                state.channels.values[index].ring.append(text: text, seq: seq ?? current, isEvent: isEvent)
             }
             state.queue?.enqueue(.text(text))
             return true
