@@ -59,7 +59,7 @@ struct LiveUnitTests {
     @Test("The fan-out encoding of an event is the frame the protocol defines")
     func encodedEventFrame() throws {
         let change = WatchChange(.modified, Self.configMap("a", 7))
-        let text = #"{"channel":9,\#(change.encodedMembers),"seq":3,"type":"event"}"#
+        let text = #"{"channel":9,\#(change.encoded.text),"seq":3,"type":"event"}"#
         let decoded = try ServerFrame(text: Array(text.utf8))
         let expected = ServerFrame.event(
             .init(channel: 9, seq: 3, event: "MODIFIED", fields: ["object": change.object, "resourceVersion": "7"]))

@@ -17,6 +17,8 @@ import WSCore
 final class GatewaySession: Sendable {
     let principal: Principal
     let compression: Bool
+    /// Whether event frames may go out as shared compressed frames (see ``EncodedMembers``).
+    private let sharedDeflate: Bool
     private let dispatcher: OperationDispatcher
     private let channels: LiveChannels
     private let liveSessions: LiveSessions
@@ -33,6 +35,7 @@ final class GatewaySession: Sendable {
     init(
         principal: Principal,
         compression: Bool,
+        sharedDeflate: Bool = false,
         dispatcher: OperationDispatcher,
         channels: LiveChannels,
         liveSessions: LiveSessions,
@@ -44,6 +47,7 @@ final class GatewaySession: Sendable {
         self.principal = principal
         self.origin = origin
         self.compression = compression
+        self.sharedDeflate = compression && sharedDeflate
         self.dispatcher = dispatcher
         self.channels = channels
         self.liveSessions = liveSessions
@@ -287,6 +291,18 @@ final class GatewaySession: Sendable {
                 switch message {
                 case .text(let text):
                     try await outbound.write(.text(text))
+                    metrics.framesOut.increment()
+                    metrics.bytesOut.increment(by: Int64(text.utf8.count))
+                case .event(let text, let prefix, let members, let suffix):
+                    if sharedDeflate, text.utf8.count >= MeteredDeflateBuilder.minFrameSizeToCompress,
+                        let payload = members.payload(prefix: prefix, suffix: suffix)
+                    {
+                        try await outbound.write(.custom(.init(fin: true, rsv1: true, opcode: .text, data: payload)))
+                        metrics.deflateInputBytes.increment(by: Int64(text.utf8.count))
+                        metrics.deflateOutputBytes.increment(by: Int64(payload.readableBytes))
+                    } else {
+                        try await outbound.write(.text(text))
+                    }
                     metrics.framesOut.increment()
                     metrics.bytesOut.increment(by: Int64(text.utf8.count))
                 case .binary(let buffer):

@@ -3,15 +3,29 @@ import CompressNIO
 import HummingbirdWSCompression
 import NIOCore
 import NIOWebSocket
+import Synchronization
 import WSCore
 
-/// permessage-deflate (RFC 7692) as swift-websocket implements it, wrapped to do two things
-/// the library does not:
+/// permessage-deflate (RFC 7692) as swift-websocket implements it, wrapped to do what the
+/// library does not:
+/// - zlib streams are created when the first message worth compressing is sent (or the first
+///   compressed one received), not when the socket opens: an idle socket holds none;
+/// - windows are 4 KiB (12 bits) with memory level 4, not zlib's 32 KiB and 8: about 24 KiB of
+///   deflate state per socket instead of ~260 KiB, for events of one or two KiB that compress
+///   nearly as well;
+/// - the server never refers back to earlier messages (`server_no_context_takeover`, which RFC
+///   7692 lets a server add to any offer), so one compressed event can go to every subscriber
+///   (``EncodedMembers``); frames that arrive here compressed already pass through;
 /// - a message that inflates past the configured limit closes the socket with 1009 (the
 ///   library reports 1011), and a corrupt DEFLATE stream with 1002;
 /// - bytes before and after compression are counted for the compression-ratio metrics.
 struct MeteredDeflateBuilder: WebSocketExtensionBuilder {
     static let name = "permessage-deflate"
+    /// Window of both directions, in bits (the client's only when it offers to limit it).
+    static let windowBits = 12
+    static let memoryLevel = 4
+    /// Smaller messages are sent uncompressed.
+    static let minFrameSizeToCompress = 256
 
     let base: any WebSocketExtensionBuilder
     let metrics: GatewayMetrics
@@ -21,8 +35,12 @@ struct MeteredDeflateBuilder: WebSocketExtensionBuilder {
     ///   - metrics: Where byte counts go.
     static func factory(maxDecompressedSize: Int, metrics: GatewayMetrics) -> WebSocketExtensionFactory {
         let base = WebSocketExtensionFactory.perMessageDeflate(
+            clientMaxWindow: windowBits,
+            serverMaxWindow: windowBits,
+            serverNoContextTakeover: true,
+            memoryLevel: memoryLevel,
             maxDecompressedFrameSize: maxDecompressedSize,
-            minFrameSizeToCompress: 256
+            minFrameSizeToCompress: minFrameSizeToCompress
         )
         return WebSocketExtensionFactory { MeteredDeflateBuilder(base: base.build(), metrics: metrics) }
     }
@@ -34,22 +52,50 @@ struct MeteredDeflateBuilder: WebSocketExtensionBuilder {
     }
 
     func serverExtension(from request: WebSocketExtensionHTTPParameters) throws -> (any WebSocketExtension)? {
-        try base.serverExtension(from: request).map { MeteredDeflate(base: $0, metrics: metrics) }
+        guard base.serverReponseHeader(to: request) != nil else { return nil }
+        let base = self.base
+        return MeteredDeflate(streams: LazyStreams { try base.serverExtension(from: request) }, metrics: metrics)
     }
 
     func clientExtension(from response: WebSocketExtensionHTTPParameters) throws -> (any WebSocketExtension)? {
-        try base.clientExtension(from: response).map { MeteredDeflate(base: $0, metrics: metrics) }
+        let base = self.base
+        return MeteredDeflate(streams: LazyStreams { try base.clientExtension(from: response) }, metrics: metrics)
     }
 }
 
+/// The library's extension (and with it the zlib streams), made on first use.
+final class LazyStreams: Sendable {
+    private let make: @Sendable () throws -> (any WebSocketExtension)?
+    private let made = Mutex<(any WebSocketExtension)??>(nil)
+
+    init(_ make: @escaping @Sendable () throws -> (any WebSocketExtension)?) {
+        self.make = make
+    }
+
+    /// The extension, made now if it was not yet.
+    func get() throws -> (any WebSocketExtension)? {
+        try made.withLock { made in
+            if let existing = made { return existing }
+            let created = try make()
+            made = .some(created)
+            return created
+        }
+    }
+
+    /// The extension if it was made.
+    var existing: (any WebSocketExtension)? { made.withLock { $0 ?? nil } }
+}
+
 struct MeteredDeflate: WebSocketExtension {
-    let base: any WebSocketExtension
+    let streams: LazyStreams
     let metrics: GatewayMetrics
 
-    var name: String { base.name }
-    var reservedBits: WebSocketFrame.ReservedBits { base.reservedBits }
+    var name: String { MeteredDeflateBuilder.name }
+    var reservedBits: WebSocketFrame.ReservedBits { .rsv1 }
 
     func processReceivedFrame(_ frame: WebSocketFrame, context: WebSocketExtensionContext) async throws -> WebSocketFrame {
+        // An uncompressed message is not part of the client's compression context: no stream needed.
+        guard frame.rsv1 || frame.opcode == .continuation, let base = try streams.get() else { return frame }
         let received = frame.data.readableBytes
         let inflated: WebSocketFrame
         do {
@@ -69,6 +115,11 @@ struct MeteredDeflate: WebSocketExtension {
     }
 
     func processFrameToSend(_ frame: WebSocketFrame, context: WebSocketExtensionContext) async throws -> WebSocketFrame {
+        // A frame with RSV1 set is compressed already (a shared event frame); what the library
+        // would send uncompressed needs no stream either.
+        guard !frame.rsv1, frame.data.readableBytes >= MeteredDeflateBuilder.minFrameSizeToCompress,
+            frame.opcode == .text || frame.opcode == .binary, let base = try streams.get()
+        else { return frame }
         let compressed = try await base.processFrameToSend(frame, context: context)
         if compressed.rsv1 || compressed.data.readableBytes != frame.data.readableBytes {
             metrics.deflateInputBytes.increment(by: Int64(frame.data.readableBytes))
@@ -78,6 +129,6 @@ struct MeteredDeflate: WebSocketExtension {
     }
 
     func shutdown() async {
-        await base.shutdown()
+        await streams.existing?.shutdown()
     }
 }

@@ -1,9 +1,13 @@
-public import NIOCore
+import NIOCore
 import Synchronization
 
 /// What a session writes to its socket, in order.
-public enum OutboundMessage: Sendable {
+enum OutboundMessage: Sendable {
     case text(String)
+    /// An `event` frame (`text`) whose middle is shared with other subscribers: on a socket that
+    /// takes shared compressed frames it goes out as `prefix`, the shared members compressed
+    /// once, and `suffix` (see ``EncodedMembers``); elsewhere as `text`.
+    case event(text: String, prefix: String, members: EncodedMembers, suffix: String)
     case binary(ByteBuffer)
     /// Close the socket with `code`; nothing queued after it is sent.
     case close(code: UInt16, reason: String)

@@ -34,6 +34,7 @@ struct WebSocketEndpoint: Sendable {
         let session = GatewaySession(
             principal: principal,
             compression: offersDeflate(context.request),
+            sharedDeflate: SharedDeflate.accepts(offers: context.request.headers[values: .secWebSocketExtensions]),
             dispatcher: dispatcher,
             channels: channels,
             liveSessions: sessions.live,

@@ -53,6 +53,6 @@ struct WatchChannel: Sendable {
     }
 
     private func send(_ change: WatchChange, _ context: ChannelContext) async -> Bool {
-        await context.event(encodedMembers: change.encodedMembers)
+        await context.event(change.encoded)
     }
 }

@@ -18,7 +18,7 @@ struct WatchChange: Sendable {
     var resourceVersion: String
     /// The members of the `event` frame after `channel` and before `seq` — the object encoded
     /// once, however many subscribers the change goes to.
-    let encodedMembers: String
+    let encoded: EncodedMembers
 
     init(_ kind: Kind, _ object: JSONValue) {
         self.kind = kind
@@ -26,8 +26,8 @@ struct WatchChange: Sendable {
         self.key = Self.key(of: object)
         let resourceVersion = object["metadata"]?["resourceVersion"]?.stringValue ?? ""
         self.resourceVersion = resourceVersion
-        self.encodedMembers =
-            #""event":"\#(kind.rawValue)","object":\#(object.jsonString),"resourceVersion":\#(JSONValue.string(resourceVersion).jsonString)"#
+        self.encoded = EncodedMembers(
+            #""event":"\#(kind.rawValue)","object":\#(object.jsonString),"resourceVersion":\#(JSONValue.string(resourceVersion).jsonString)"#)
     }
 
     /// `namespace/name` of an object (`/name` when cluster-scoped).

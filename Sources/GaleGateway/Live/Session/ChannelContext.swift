@@ -21,12 +21,16 @@ struct ChannelContext: Sendable {
     }
 
     /// Sends one `event` item whose members other than `type`, `channel` and `seq` are already
-    /// encoded (`"event":…,"object":…`): the fan-out path, where one change goes to many channels.
-    func event(encodedMembers: String) async -> Bool {
+    /// encoded (`"event":…,"object":…`): the fan-out path, where one change goes to many channels
+    /// and its members are encoded (and compressed, where sockets allow) once for all of them.
+    func event(_ members: EncodedMembers) async -> Bool {
         if let queue = session.queue { _ = await queue.waitForRoom() }
         guard !Task.isCancelled, let seq = session.nextSeq(channel) else { return false }
-        let text = #"{"channel":\#(channel),\#(encodedMembers),"seq":\#(seq),"type":"event"}"#
-        return session.write(text, channel: channel, seq: seq, isEvent: true)
+        let prefix = #"{"channel":\#(channel),"#
+        let suffix = #","seq":\#(seq),"type":"event"}"#
+        return session.write(
+            prefix + members.text + suffix, channel: channel, seq: seq, isEvent: true,
+            shared: (prefix, members, suffix))
     }
 
     /// Sends `synced`: the snapshot is complete (its last item had the current `seq`).

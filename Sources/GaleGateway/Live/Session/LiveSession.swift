@@ -255,9 +255,13 @@ final class LiveSession: Sendable {
     /// The `seq` of the last event of a channel.
     func currentSeq(_ channel: UInt32) -> UInt64? { state.withLock { $0.channels[channel]?.seq } }
 
-    /// Records a frame of `channel` for replay (when `seq` is given) and queues it to the socket.
-    /// Returns `false` when the channel is closed.
-    func write(_ text: String, channel: UInt32, seq: UInt64?, isEvent: Bool) -> Bool {
+    /// Records a frame of `channel` for replay (when `seq` is given) and queues it to the socket,
+    /// as a shared event frame when `shared` gives its parts. Returns `false` when the channel is
+    /// closed.
+    func write(
+        _ text: String, channel: UInt32, seq: UInt64?, isEvent: Bool,
+        shared: (prefix: String, members: EncodedMembers, suffix: String)? = nil
+    ) -> Bool {
         state.withLock { state in
             // In place: a copy of the channel out of the dictionary and back would copy its ring.
             guard let index = state.channels.index(forKey: channel), !state.channels.values[index].ended else {
@@ -267,7 +271,11 @@ final class LiveSession: Sendable {
                 let current = state.channels.values[index].seq
                 state.channels.values[index].ring.append(text: text, seq: seq ?? current, isEvent: isEvent)
             }
-            state.queue?.enqueue(.text(text))
+            if let shared {
+                state.queue?.enqueue(.event(text: text, prefix: shared.prefix, members: shared.members, suffix: shared.suffix))
+            } else {
+                state.queue?.enqueue(.text(text))
+            }
             return true
         }
     }

@@ -1,0 +1,97 @@
+import Foundation
+import CompressNIO
+import NIOCore
+import Synchronization
+
+/// The part of an `event` frame that is the same for every subscriber (`"event":…,"object":…,
+/// "resourceVersion":…`), encoded once — and, for sockets that take shared compressed frames,
+/// compressed once.
+///
+/// Compressing per socket is what makes permessage-deflate expensive in a fan-out: tens of
+/// microseconds of zlib for every delivery. The gateway negotiates `server_no_context_takeover`,
+/// so no message it sends may refer to an earlier one; a message may then be stitched together
+/// from DEFLATE pieces. The shared members are compressed once, on their own, with a fresh
+/// window; each subscriber's frame is its own short prefix and suffix as stored (uncompressed)
+/// blocks around those shared bytes (see ``payload(prefix:suffix:)``).
+final class EncodedMembers: Sendable {
+    /// The members, as JSON text without the surrounding braces.
+    let text: String
+    private let deflated = Mutex<ByteBuffer??>(nil)
+
+    init(_ text: String) {
+        self.text = text
+    }
+
+    /// A permessage-deflate payload of `prefix + text + suffix`; `nil` when the members could not
+    /// be compressed (the frame then goes out as text).
+    func payload(prefix: String, suffix: String) -> ByteBuffer? {
+        guard let middle = compressed else { return nil }
+        var payload = ByteBuffer()
+        payload.reserveCapacity(middle.readableBytes + prefix.utf8.count + suffix.utf8.count + 11)
+        Self.writeStoredBlock(prefix, to: &payload)
+        payload.writeImmutableBuffer(middle)
+        Self.writeStoredBlock(suffix, to: &payload)
+        // The header of an empty stored block: the receiver appends its `00 00 FF FF`
+        // (RFC 7692 §7.2.2), completing it.
+        payload.writeInteger(UInt8(0))
+        return payload
+    }
+
+    /// The members as raw DEFLATE ending in a sync flush (so byte-aligned, with its trailing
+    /// `00 00 FF FF`), made on first use.
+    private var compressed: ByteBuffer? {
+        deflated.withLock { deflated in
+            if let done = deflated { return done }
+            var input = ByteBuffer(string: text)
+            let result = try? input.compressStream(
+                with: try SharedDeflate.compressor(), flush: .sync, allocator: ByteBufferAllocator())
+            deflated = .some(result)
+            return result
+        }
+    }
+
+    /// A non-final stored block holding `text` (split when longer than a block may be).
+    private static func writeStoredBlock(_ text: String, to buffer: inout ByteBuffer) {
+        var bytes = text.utf8[...]
+        repeat {
+            let chunk = bytes.prefix(0xFFFF)
+            bytes = bytes.dropFirst(chunk.count)
+            let length = UInt16(chunk.count)
+            buffer.writeInteger(UInt8(0))  // BFINAL 0, BTYPE 00, then padding to the byte
+            buffer.writeInteger(length, endianness: .little)
+            buffer.writeInteger(~length, endianness: .little)
+            buffer.writeBytes(chunk)
+        } while !bytes.isEmpty
+    }
+}
+
+/// The settings shared compressed frames depend on.
+enum SharedDeflate {
+    /// Window the shared bytes are compressed with: what the gateway's permessage-deflate
+    /// response allows the server (a client that asks for less gets per-socket compression).
+    static let windowBits = MeteredDeflateBuilder.windowBits
+
+    /// A fresh compressor for one event's members.
+    static func compressor() throws -> ZlibCompressor {
+        try ZlibCompressor(
+            algorithm: .deflate,
+            configuration: .init(windowSize: Int32(windowBits), compressionLevel: 6, memoryLevel: 8))
+    }
+
+    /// Whether a socket whose upgrade request offered `offers` (the `Sec-WebSocket-Extensions`
+    /// values) can take shared compressed frames: its first permessage-deflate offer must leave
+    /// the server a window of at least ``windowBits``.
+    static func accepts(offers: [String]) -> Bool {
+        guard let offer = offers.flatMap({ $0.split(separator: ",") })
+            .first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("permessage-deflate") })
+        else { return false }
+        for parameter in offer.split(separator: ";").dropFirst() {
+            let parts = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.first == "server_max_window_bits", parts.count == 2 {
+                let value = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                guard let bits = Int(value), bits >= windowBits else { return false }
+            }
+        }
+        return true
+    }
+}
