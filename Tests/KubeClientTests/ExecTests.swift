@@ -192,6 +192,13 @@ struct ExecTests {
         #expect(await afterOpen.value)
     }
 
+    @Test func chunkedRefusalBodies() {
+        let body = Array("6\r\n{\"a\":1\r\n1;ext=x\r\n}\r\n0\r\n\r\n".utf8)
+        #expect(ExecUpgradeHandler.dechunked(body) == Array("{\"a\":1}".utf8))
+        #expect(ExecUpgradeHandler.dechunked(Array(body.prefix(12))) == nil)
+        #expect(ExecUpgradeHandler.dechunked(Array("zz\r\n".utf8)) == nil)
+    }
+
     @Test func exitStatusParsing() throws {
         #expect(try ExecExitStatus.parse(["status": "Success"]).code == 0)
         let nonZero: KubeJSON = [

@@ -26,8 +26,9 @@ final class ExecUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private enum State {
         case awaitingHead
-        /// A refusal's body is being read: `remaining` bytes by Content-Length, or to the end.
-        case readingRefusal(code: Int, remaining: Int?)
+        /// A refusal's body is being read: `remaining` bytes by Content-Length, to the last chunk
+        /// when `chunked`, or else to the end of the connection.
+        case readingRefusal(code: Int, remaining: Int?, chunked: Bool)
         case done
     }
 
@@ -91,7 +92,8 @@ final class ExecUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         switch state {
         case .awaitingHead: promise.fail(KubeError.unreachable("the connection closed during the exec upgrade"))
-        case .readingRefusal(let code, _): promise.succeed(.refused(code: code, body: body))
+        case .readingRefusal(let code, _, let chunked):
+            promise.succeed(.refused(code: code, body: chunked ? Self.dechunked(body) ?? body : body))
         case .done: break
         }
         state = .done
@@ -126,8 +128,9 @@ final class ExecUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
             headers[name] = headers[name].map { $0 + ", " + value } ?? value
         }
         guard code == 101 else {
-            let length = headers["content-length"].flatMap { Int($0) }
-            state = .readingRefusal(code: code, remaining: length)
+            let chunked = headers["transfer-encoding"]?.lowercased().contains("chunked") ?? false
+            let length = chunked ? nil : headers["content-length"].flatMap { Int($0) }
+            state = .readingRefusal(code: code, remaining: length, chunked: chunked)
             var rest = received
             received = ByteBuffer()
             collect(&rest, context: context)
@@ -159,19 +162,41 @@ final class ExecUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func collect(_ bytes: inout ByteBuffer, context: ChannelHandlerContext) {
-        guard case .readingRefusal(let code, let remaining) = state else { return }
+        guard case .readingRefusal(let code, let remaining, let chunked) = state else { return }
         let take = min(bytes.readableBytes, remaining ?? .max)
         if body.count < Self.maxBodyBytes {
             body += bytes.readableBytesView.prefix(min(take, Self.maxBodyBytes - body.count))
         }
+        var complete = false
         if let remaining {
-            state = .readingRefusal(code: code, remaining: remaining - take)
-            if remaining - take == 0 {
-                state = .done
-                promise.succeed(.refused(code: code, body: body))
-                context.close(promise: nil)
-            }
+            state = .readingRefusal(code: code, remaining: remaining - take, chunked: false)
+            complete = remaining - take == 0
+        } else if chunked, let decoded = Self.dechunked(body) {
+            body = decoded
+            complete = true
         }
+        if complete || body.count >= Self.maxBodyBytes {
+            state = .done
+            promise.succeed(.refused(code: code, body: body))
+            context.close(promise: nil)
+        }
+    }
+
+    /// The data of a complete chunked body (RFC 9112 §7.1, extensions and trailers ignored);
+    /// `nil` while the last chunk has not arrived.
+    static func dechunked(_ bytes: [UInt8]) -> [UInt8]? {
+        var data: [UInt8] = []
+        var index = 0
+        while let lineEnd = bytes[index...].firstRange(of: [13, 10]) {
+            let sizeText = String(decoding: bytes[index..<lineEnd.lowerBound], as: UTF8.self)
+            guard let size = Int(sizeText.split(separator: ";").first ?? "", radix: 16) else { return nil }
+            if size == 0 { return data }
+            let start = lineEnd.upperBound
+            guard start + size + 2 <= bytes.count else { return nil }
+            data += bytes[start..<start + size]
+            index = start + size + 2
+        }
+        return nil
     }
 
     private func fail(context: ChannelHandlerContext, _ message: String) {

@@ -112,7 +112,9 @@ struct DownloadChannel: Sendable {
             }
             if stopped { return .cancelled }
             context.send(.progress(.init(channel: context.channel, bytes: Int64(bytes), total: total, done: true)))
-            return .finished(reason: "downloaded")
+            let dropped = download.dropped
+            guard !dropped.isEmpty else { return .finished(reason: "downloaded") }
+            return .finished(reason: "downloaded; left out: " + dropped.joined(separator: "; "))
         } catch {
             await download.cancel()
             return Task.isCancelled ? .cancelled : .failed(error)
