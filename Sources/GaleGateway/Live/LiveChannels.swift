@@ -163,13 +163,7 @@ struct LiveChannels: Sendable {
         let target = try await fileTarget(frame.target, principal: session.principal)
         let download = try await files.download(target, principal: session.principal)
         // What the path is, before the channel opens: a missing file answers the frame (1004).
-        let start: DownloadDecoder.Start
-        do {
-            start = try await download.start()
-        } catch {
-            await download.cancel()
-            throw error
-        }
+        let start = try await download.start()
         let channel = DownloadChannel(
             download: download, start: start, progressInterval: files.configuration.progressInterval)
         let opened = session.open(

@@ -145,15 +145,21 @@ final class FileDownload: @unchecked Sendable {
     }
 
     /// Reads until the first member of the archive tells what is downloaded. Fails with `tar`'s
-    /// complaint (a missing path is 1004) or 1001 for a path that is neither file nor directory.
+    /// complaint (a missing path is 1004) or 1001 for a path that is neither file nor directory;
+    /// the exec is closed then.
     func start() async throws(APIError) -> DownloadDecoder.Start {
-        while decoder.start == nil {
-            guard let bytes = try await nextOutput() else {
-                throw try await exitFailure() ?? APIError(.internalError, "tar in the container sent no archive")
+        do throws(APIError) {
+            while decoder.start == nil {
+                guard let bytes = try await nextOutput() else {
+                    throw try await exitFailure() ?? APIError(.internalError, "tar in the container sent no archive")
+                }
+                ready.writeImmutableBuffer(bytes)
             }
-            ready.writeImmutableBuffer(bytes)
+            return decoder.start!
+        } catch {
+            await bridge.close()
+            throw error
         }
-        return decoder.start!
     }
 
     /// Hands the bytes to `sink` until the end, then checks that `tar` succeeded. `sink` returns

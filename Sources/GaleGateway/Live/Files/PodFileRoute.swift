@@ -88,13 +88,7 @@ struct PodFileRoute: Sendable {
 
     private func download(_ target: FileTransfers.Target, principal: Principal) async throws(APIError) -> Response {
         let download = try await transfers.download(target, principal: principal)
-        let start: DownloadDecoder.Start
-        do {
-            start = try await download.start()
-        } catch {
-            await download.cancel()
-            throw error
-        }
+        let start = try await download.start()
         var headers: HTTPFields = [
             .contentType: start.format == .file ? "application/octet-stream" : "application/x-tar",
             .contentDisposition: Self.attachment(start.filename),
