@@ -30,12 +30,8 @@ struct WatchChannel: Sendable {
                 if start.resync {
                     context.resync(reason: "the resourceVersion is no longer remembered; a fresh snapshot follows")
                 }
-                for object in start.objects ?? [] {
-                    let fields: [String: JSONValue] = [
-                        "object": object,
-                        "resourceVersion": object["metadata"]?["resourceVersion"] ?? .string(""),
-                    ]
-                    guard await context.event(WatchChange.Kind.added.rawValue, fields) else { return .cancelled }
+                for added in start.objects ?? [] {
+                    guard await context.event(added) else { return .cancelled }
                 }
                 for change in start.replay {
                     guard await send(change, context) else { return .cancelled }

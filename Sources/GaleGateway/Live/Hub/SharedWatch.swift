@@ -45,6 +45,10 @@ actor SharedWatch {
 
     private var objects: [String: JSONValue] = [:]
     private var sorted: [JSONValue]?
+    /// The `ADDED` event members of each object, encoded when a snapshot first needs them and
+    /// kept until the object changes: a snapshot for the next subscriber costs no encoding.
+    private var addedEvents: [String: EncodedMembers] = [:]
+    private var sortedEvents: [EncodedMembers]?
     private var resourceVersion: String?
     /// Recent changes (and, as `nil` changes, resourceVersions reached by a list or bookmark).
     private var history: [(resourceVersion: String, change: WatchChange?)] = []
@@ -87,7 +91,7 @@ actor SharedWatch {
             mailbox.put(.start(WatchStart(objects: nil, replay: changes, resourceVersion: resourceVersion)))
         } else {
             mailbox.put(
-                .start(WatchStart(objects: snapshot(), resync: resumeFrom != nil, resourceVersion: resourceVersion)))
+                .start(WatchStart(objects: snapshotEvents(), resync: resumeFrom != nil, resourceVersion: resourceVersion)))
         }
         if state != .connected { mailbox.put(.status(state, reason: nil)) }
         subscribers[ObjectIdentifier(mailbox)] = mailbox
@@ -104,7 +108,7 @@ actor SharedWatch {
     /// session already sent `resync`).
     func resnapshot(_ mailbox: WatchMailbox) {
         guard subscribers[ObjectIdentifier(mailbox)] != nil else { return }
-        mailbox.replaceAll(with: .start(WatchStart(objects: snapshot(), resourceVersion: resourceVersion)))
+        mailbox.replaceAll(with: .start(WatchStart(objects: snapshotEvents(), resourceVersion: resourceVersion)))
     }
 
     /// Every object, sorted by namespace and name, with the resourceVersion they are current at —
@@ -133,6 +137,24 @@ actor SharedWatch {
         if let sorted { return sorted }
         let result = objects.sorted { $0.key < $1.key }.map(\.value)
         sorted = result
+        return result
+    }
+
+    /// The snapshot as `ADDED` event members, in the order of ``snapshot()``.
+    private func snapshotEvents() -> [EncodedMembers] {
+        if let sortedEvents { return sortedEvents }
+        var result: [EncodedMembers] = []
+        result.reserveCapacity(objects.count)
+        for key in objects.keys.sorted() {
+            if let encoded = addedEvents[key] {
+                result.append(encoded)
+            } else {
+                let encoded = WatchChange(.added, objects[key]!).encoded
+                addedEvents[key] = encoded
+                result.append(encoded)
+            }
+        }
+        sortedEvents = result
         return result
     }
 
@@ -259,6 +281,8 @@ actor SharedWatch {
         }
         objects = fresh
         sorted = nil
+        sortedEvents = nil
+        addedEvents.removeAll()
         resourceVersion = listVersion
         if let listVersion { remember(listVersion, nil) }
         if !synced {
@@ -277,6 +301,8 @@ actor SharedWatch {
             let change = WatchChange(WatchChange.Kind(rawValue: event.type.rawValue)!, object)
             if change.kind == .deleted { objects[change.key] = nil } else { objects[change.key] = object }
             sorted = nil
+            sortedEvents = nil
+            addedEvents[change.key] = change.kind == .added ? change.encoded : nil
             resourceVersion = change.resourceVersion.isEmpty ? resourceVersion : change.resourceVersion
             publish(change)
         case .bookmark:

@@ -56,9 +56,10 @@ enum UpstreamState: String, Sendable {
 
 /// The beginning of a subscription (or of a resync).
 struct WatchStart: Sendable {
-    /// Every object, sorted by namespace and name — or `nil` when the subscriber resumed from a
-    /// resourceVersion that is still remembered and gets ``replay`` instead.
-    var objects: [JSONValue]?
+    /// Every object as the members of its `ADDED` event (encoded once for all subscribers),
+    /// sorted by namespace and name — or `nil` when the subscriber resumed from a resourceVersion
+    /// that is still remembered and gets ``replay`` instead.
+    var objects: [EncodedMembers]?
     /// The changes after the subscriber's resourceVersion, when it resumed.
     var replay: [WatchChange] = []
     /// Whether this replaces a view the subscriber had (a `resync` frame comes first).
