@@ -139,6 +139,11 @@ struct FileTransferTests {
             #expect(get.headers["Content-Disposition"].first == "attachment; filename=\"h_llo.bin\"; filename*=UTF-8''h%C3%A9llo.bin")
             #expect(get.body == data)
 
+            // A name that looks like an option is still a path to tar.
+            let dashed = "/pods/\(pod)/files?cluster_id=\(cluster.id)&namespace=demo&path=/tmp/--version"
+            #expect(try await cluster.gateway.transfer(.PUT, dashed, token: cluster.admin, body: [7, 8, 9]).status == 200)
+            #expect(try await cluster.gateway.transfer(.GET, dashed, token: cluster.admin).body == [7, 8, 9])
+
             let missing = try await cluster.gateway.transfer(
                 .GET, "/pods/\(pod)/files?cluster_id=\(cluster.id)&namespace=demo&path=/tmp/nothing", token: cluster.admin)
             let missingEnvelope = try JSONParser.parse(missing.body)

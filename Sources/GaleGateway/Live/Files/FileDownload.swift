@@ -2,7 +2,7 @@ import GaleProtocol
 import KubeClient
 import NIOCore
 
-/// Turns the output of `tar cf - -C DIR NAME` into what the client receives: the bytes of a
+/// Turns the output of `tar cf - -C DIR ./NAME` into what the client receives: the bytes of a
 /// regular file, or for a directory an archive holding only members confined to it.
 struct DownloadDecoder {
     /// What the download turned out to be; known once the first member arrived.

@@ -23,7 +23,7 @@ public struct FileTransferConfiguration: Sendable, Hashable {
 /// Copies files into and out of containers the way `kubectl cp` does: `tar` over exec.
 ///
 /// An upload streams a one-member archive into `tar xmf - -C DIR` in the container; a download
-/// runs `tar cf - -C DIR NAME` and hands over the file's bytes (a regular file) or a cleaned
+/// runs `tar cf - -C DIR ./NAME` and hands over the file's bytes (a regular file) or a cleaned
 /// archive (a directory, see ``ArchiveConfinement``). Both stream: nothing is held in memory
 /// beyond a chunk, and both are bounded by ``FileTransferConfiguration``.
 struct FileTransfers: Sendable {
@@ -53,8 +53,9 @@ struct FileTransfers: Sendable {
 
     /// Starts a download of `target` (role operator; the caller checks it).
     func download(_ target: Target, principal: Principal) async throws(APIError) -> FileDownload {
+        // `./NAME`: a name that starts with `-` must reach tar as a path, not as an option.
         let bridge = try await open(
-            target, command: ["tar", "cf", "-", "-C", target.path.parent, target.path.name], stdin: false,
+            target, command: ["tar", "cf", "-", "-C", target.path.parent, "./" + target.path.name], stdin: false,
             principal: principal)
         return FileDownload(bridge: bridge, target: target, maxBytes: configuration.maxDownloadBytes)
     }
