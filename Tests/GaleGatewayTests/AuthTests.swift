@@ -28,10 +28,7 @@ struct AuthTests {
         }
     }
 
-    @Test(
-        "socket: bad credentials get error 2001 and close 4001; expired gets 2002 and close 4002",
-        .disabled("hangs intermittently when the whole suite runs in parallel; Tests/e2e/test_auth.py covers it")
-    )
+    @Test("socket: bad credentials get error 2001 and close 4001; expired gets 2002 and close 4002")
     func socketCredentials() async throws {
         try await TestGateway.with { gateway in
             let expired = try await gateway.token(ttl: .seconds(60), now: Date().addingTimeInterval(-3600))
@@ -41,16 +38,17 @@ struct AuthTests {
                 (expired, .tokenExpired, CloseCode.tokenExpired),
             ]
             for (token, code, closeCode) in cases {
-                let close = try await gateway.socket(.init(token: token, placement: .query)) { socket in
-                    let frames = try await socket.drain()
-                    #expect(frames.count == 1)
-                    guard case .error(nil, nil, let errorCode, _)? = frames.first else {
-                        Issue.record("expected one error frame, got \(frames)")
-                        return
-                    }
-                    #expect(errorCode == code)
+                // The refusal comes the instant the socket opens: read it with the raw client.
+                let transcript = try await RawWebSocket.transcript(
+                    port: gateway.port, path: "/ws" + (token.map { "?access_token=\($0)" } ?? ""))
+                #expect(transcript.texts.count == 1)
+                guard let text = transcript.texts.first, case .error(nil, nil, let errorCode, _) = try ServerFrame(text: text.utf8)
+                else {
+                    Issue.record("expected one error frame, got \(transcript.texts)")
+                    continue
                 }
-                #expect(close?.closeCode == WebSocketErrorCode(codeNumber: Int(closeCode)))
+                #expect(errorCode == code)
+                #expect(transcript.closeCode == closeCode)
             }
         }
     }
