@@ -70,6 +70,26 @@ struct TerminalTests {
         }
     }
 
+    @Test("a graceful shutdown of the gateway ends the shell and closes the terminal with 1001")
+    func shutdownClosesTerminals() async throws {
+        try await SimCluster.with { cluster in
+            let pod = try await cluster.runningPod(label: "app=nginx")
+            let ticket = try await cluster.podTicket(pod)
+            let close = try await cluster.gateway.socket(.init(), path: "/ws/terminal/\(ticket)") { socket in
+                var screen = TerminalScreen(socket: socket)
+                try await screen.ready()
+                await cluster.gateway.shutdown()
+                var said = ""
+                while let message = try await socket.messages.next() {
+                    if case .text(let text) = message { said += text }
+                }
+                #expect(said.contains("[kubegale: the server is shutting down]"))
+            }
+            #expect(close?.closeCode == .goingAway)
+            try await cluster.eventually { cluster.simulator.openExecSessions == 0 }
+        }
+    }
+
     @Test("closing the browser's socket ends the shell upstream")
     func clientCloseEndsExec() async throws {
         try await SimCluster.with { cluster in

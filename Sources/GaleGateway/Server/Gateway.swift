@@ -167,8 +167,8 @@ public final class Gateway: Service {
         webSocketRouter.ws("/ws", shouldUpgrade: endpoint.shouldUpgrade, onUpgrade: endpoint.session)
         webSocketRouter.ws("\(APIPath.base)/ws", shouldUpgrade: endpoint.shouldUpgrade, onUpgrade: endpoint.session)
         let terminals = TerminalEndpoint(
-            tickets: terminalTickets, access: ClusterAccess(registry: registry, connections: connections), limits: limits,
-            configuration: configuration.terminal)
+            tickets: terminalTickets, access: ClusterAccess(registry: registry, connections: connections),
+            sessions: sessions, limits: limits, configuration: configuration.terminal)
         webSocketRouter.ws("/ws/terminal/{ticket}", shouldUpgrade: terminals.shouldUpgrade, onUpgrade: terminals.terminal)
         if configuration.diagnosticEcho {
             webSocketRouter.ws("/ws/echo", shouldUpgrade: endpoint.shouldUpgrade, onUpgrade: endpoint.echo)

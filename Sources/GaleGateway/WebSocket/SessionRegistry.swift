@@ -3,11 +3,12 @@ import GaleProtocol
 import ServiceLifecycle
 import Synchronization
 
-/// Every open session. As a `Service` placed after the HTTP server in the service group, it
+/// Every open session and terminal. As a `Service` placed after the HTTP server in the service group, it
 /// receives graceful shutdown first and closes each socket with 1001 (going away) before the
 /// server stops accepting and tears connections down.
 final class SessionRegistry: Service {
     private let sessions = Mutex<[ObjectIdentifier: GatewaySession]>([:])
+    private let terminals = Mutex<[ObjectIdentifier: TerminalSocket]>([:])
     private let metrics: GatewayMetrics
     private let drainTimeout: Duration
 
@@ -20,7 +21,8 @@ final class SessionRegistry: Service {
         self.drainTimeout = drainTimeout
     }
 
-    var count: Int { sessions.withLock { $0.count } }
+    /// Open sockets: multiplexed sessions and terminals.
+    var count: Int { sessions.withLock { $0.count } + terminals.withLock { $0.count } }
 
     func register(_ session: GatewaySession) {
         sessions.withLock { $0[ObjectIdentifier(session)] = session }
@@ -29,6 +31,16 @@ final class SessionRegistry: Service {
 
     func unregister(_ session: GatewaySession) {
         sessions.withLock { $0[ObjectIdentifier(session)] = nil }
+        metrics.connections.decrement()
+    }
+
+    func register(_ terminal: TerminalSocket) {
+        terminals.withLock { $0[ObjectIdentifier(terminal)] = terminal }
+        metrics.connections.increment()
+    }
+
+    func unregister(_ terminal: TerminalSocket) {
+        terminals.withLock { $0[ObjectIdentifier(terminal)] = nil }
         metrics.connections.decrement()
     }
 
@@ -41,6 +53,7 @@ final class SessionRegistry: Service {
         }
         let open = sessions.withLock { Array($0.values) }
         for session in open { session.close(code: CloseCode.goingAway, reason: "server shutting down") }
+        for terminal in terminals.withLock({ Array($0.values) }) { terminal.shutDown() }
         let deadline = ContinuousClock.now + drainTimeout
         while count > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))

@@ -6,6 +6,7 @@ import KubeClient
 import Logging
 import NIOCore
 import NIOWebSocket
+import Synchronization
 import WSCore
 
 /// `GET /ws/terminal/{ticket}`: one terminal, in the form xterm.js's `AttachAddon` speaks.
@@ -21,6 +22,8 @@ import WSCore
 struct TerminalEndpoint: Sendable {
     let tickets: TerminalTickets
     let access: ClusterAccess
+    /// Where open terminals are registered, so that a graceful shutdown reaches them.
+    let sessions: SessionRegistry
     let limits: WebSocketLimits
     let configuration: TerminalConfiguration
 
@@ -111,6 +114,11 @@ struct TerminalEndpoint: Sendable {
                 return nil
             }
             let ending: Result<ExecBridge.Ending, any Error>
+            // A graceful shutdown of the gateway ends the shell and says so (close 1001), as
+            // the multiplexed sockets are told.
+            let socket = TerminalSocket(bridge: bridge)
+            sessions.register(socket)
+            defer { sessions.unregister(socket) }
             do {
                 ending = .success(
                     try await bridge.pump { _, bytes in
@@ -119,7 +127,13 @@ struct TerminalEndpoint: Sendable {
             } catch {
                 ending = .failure(error)
             }
-            await report(ending, outbound, logger: logger)
+            if socket.isShuttingDown {
+                await Self.finish(
+                    outbound, line: "\r\n[kubegale: the server is shutting down]\r\n", code: .goingAway,
+                    reason: "server shutting down")
+            } else {
+                await report(ending, outbound, logger: logger)
+            }
             group.cancelAll()
             var failure: (any Error)?
             for await result in group { failure = failure ?? result }
@@ -202,5 +216,25 @@ struct TerminalEndpoint: Sendable {
 
     private static func clamp(_ value: Int) -> Int {
         min(max(value, 1), TerminalInput.maxDimension)
+    }
+}
+
+/// An open terminal as the ``SessionRegistry`` sees it: on graceful shutdown its shell is ended
+/// and the socket closed with 1001.
+final class TerminalSocket: Sendable {
+    private let bridge: ExecBridge
+    private let shuttingDown = Mutex(false)
+
+    init(bridge: ExecBridge) {
+        self.bridge = bridge
+    }
+
+    /// Whether the gateway is shutting down (rather than the shell or the client ending it).
+    var isShuttingDown: Bool { shuttingDown.withLock { $0 } }
+
+    /// Ends the shell; the terminal then says goodbye with 1001.
+    func shutDown() {
+        shuttingDown.withLock { $0 = true }
+        Task { [bridge] in await bridge.close() }
     }
 }
