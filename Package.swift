@@ -153,14 +153,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test helpers shared by the test targets (a raw WebSocket client).
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KubeSimTests",
             dependencies: [
                 "KubeSim",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -169,6 +179,7 @@ let package = Package(
             name: "GaleGatewayTests",
             dependencies: [
                 "GaleGateway",
+                "TestSupport",
                 "KubeClient",
                 "KubeSim",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

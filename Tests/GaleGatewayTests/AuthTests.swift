@@ -5,6 +5,7 @@ import GaleProtocol
 import NIOHTTP1
 import NIOWebSocket
 import Testing
+import TestSupport
 import WSCore
 
 @Suite("Authentication and scopes")

@@ -8,6 +8,7 @@ import NIOCore
 import NIOHTTP1
 import NIOWebSocket
 import Testing
+import TestSupport
 import WSCore
 
 @testable import GaleGateway

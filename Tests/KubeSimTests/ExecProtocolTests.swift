@@ -1,10 +1,7 @@
 import Foundation
-import HTTPTypes
 import KubeSim
-import Logging
-import NIOCore
 import Testing
-import WSClient
+import TestSupport
 
 /// The exec WebSocket protocols byte by byte: stream prefixes, v5 close signal, status on stream 3.
 @Suite(.serialized) struct ExecProtocolTests {
@@ -14,38 +11,22 @@ import WSClient
         var status: JSONValue? { frames.last { $0.stream == 3 }.flatMap { try? JSONValue.parse($0.bytes) } }
     }
 
+    /// Opens an exec with `protocols`, sends `send` as binary messages once upgraded, and
+    /// collects every frame until the server closes. Read with the raw client: a short command's
+    /// whole session arrives right behind the `101`.
     func exec(_ server: KubeSimServer, pod: String, query: String, protocols: String, send: [[UInt8]]) async throws -> Result {
-        let url = server.url!.replacingOccurrences(of: "http", with: "ws") + "/api/v1/namespaces/demo/pods/\(pod)/exec?\(query)"
-        var headers = HTTPFields()
-        headers[.authorization] = "Bearer \(server.token)"
-        headers[.secWebSocketProtocol] = protocols
-        let collected = LockedBox(Result())
-        let requestHeaders = headers
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await Task.sleep(for: .seconds(20))
-                throw CancellationError()
-            }
-            group.addTask {
-                try await connect(url: url, headers: requestHeaders, send: send, collected: collected)
-            }
-            try await group.next()
-            group.cancelAll()
+        let url = try #require(server.url.flatMap(URL.init(string:)))
+        let transcript = try await RawWebSocket.transcript(
+            port: try #require(url.port), host: try #require(url.host),
+            path: "/api/v1/namespaces/demo/pods/\(pod)/exec?\(query)",
+            headers: [("Authorization", "Bearer \(server.token)"), ("Sec-WebSocket-Protocol", protocols)],
+            binary: send)
+        var result = Result()
+        for message in transcript.binaryMessages {
+            guard let stream = message.first else { continue }
+            result.frames.append((stream, Array(message.dropFirst())))
         }
-        return collected.read { $0 }
-    }
-
-    @Sendable func connect(url: String, headers: HTTPFields, send: [[UInt8]], collected: LockedBox<Result>) async throws {
-        try await WebSocketClient.connect(
-            url: url, configuration: .init(additionalHeaders: headers), logger: Logger(label: "test")
-        ) { inbound, outbound, _ in
-            for message in send { try await outbound.write(.binary(ByteBuffer(bytes: message))) }
-            for try await message in inbound.messages(maxSize: 1 << 20) {
-                guard case .binary(var buffer) = message, let stream: UInt8 = buffer.readInteger() else { continue }
-                let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-                collected.update { $0.frames.append((stream, bytes)) }
-            }
-        }
+        return result
     }
 
     @Test func v5StdinCloseSignalAndExitStatus() async throws {
