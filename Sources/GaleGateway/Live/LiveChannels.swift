@@ -130,12 +130,8 @@ struct LiveChannels: Sendable {
         let bridge = try await ExecBridge.open(
             access: ClusterAccess(registry: registry, connections: connections), principal: session.principal,
             cluster: frame.cluster, target: target, configuration: .init(idleTimeout: execIdleTimeout))
-        let opened = session.open(
-            .exec, maxChannels: configuration.maxChannelsPerSession, opening: { .opened(id: frame.id, channel: $0) },
-            body: ExecChannel(bridge: bridge).run)
-        if opened == nil {
+        try await openProcess(.exec, id: frame.id, session: session, body: ExecChannel(bridge: bridge).run) {
             await bridge.close()
-            throw tooManyChannels
         }
     }
 
@@ -147,13 +143,7 @@ struct LiveChannels: Sendable {
         let upload = try await files.upload(
             target, size: Int(clamping: frame.size), mode: frame.mode ?? 0o644, principal: session.principal)
         let channel = UploadChannel(upload: upload, progressInterval: files.configuration.progressInterval)
-        let opened = session.open(
-            .upload, maxChannels: configuration.maxChannelsPerSession,
-            opening: { .opened(id: frame.id, channel: $0) }, body: channel.run)
-        if opened == nil {
-            await upload.cancel()
-            throw tooManyChannels
-        }
+        try await openProcess(.upload, id: frame.id, session: session, body: channel.run) { await upload.cancel() }
     }
 
     /// Opens a `download` channel (role operator or admin) once the container's `tar` has said
@@ -166,11 +156,21 @@ struct LiveChannels: Sendable {
         let start = try await download.start()
         let channel = DownloadChannel(
             download: download, start: start, progressInterval: files.configuration.progressInterval)
-        let opened = session.open(
-            .download, maxChannels: configuration.maxChannelsPerSession,
-            opening: { .opened(id: frame.id, channel: $0) }, body: channel.run)
-        if opened == nil {
+        try await openProcess(.download, id: frame.id, session: session, body: channel.run) {
             await download.cancel()
+        }
+    }
+
+    /// Opens a channel answered by `opened` (exec, upload, download); when the session has no
+    /// room for it, `release` ends what was started for it and the frame is refused.
+    private func openProcess(
+        _ kind: ChannelKind, id: FrameID, session: LiveSession,
+        body: @escaping @Sendable (ChannelContext) async -> ChannelEnd, release: () async -> Void
+    ) async throws(APIError) {
+        let opened = session.open(
+            kind, maxChannels: configuration.maxChannelsPerSession, opening: { .opened(id: id, channel: $0) }, body: body)
+        if opened == nil {
+            await release()
             throw tooManyChannels
         }
     }

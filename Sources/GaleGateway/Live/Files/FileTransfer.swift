@@ -42,8 +42,10 @@ struct FileTransfers: Sendable {
     /// Starts an upload of `size` bytes to `target` (role operator; the caller checks it).
     func upload(_ target: Target, size: Int, mode: Int, principal: Principal) async throws(APIError) -> FileUpload {
         guard size >= 0 else { throw .invalidArgument("size must not be negative") }
-        guard size <= configuration.maxUploadBytes else {
-            throw .invalidArgument("the upload of \(size) bytes is larger than the limit of \(configuration.maxUploadBytes)")
+        // A ustar header holds sizes up to 8 GiB, whatever limit is configured.
+        let limit = min(configuration.maxUploadBytes, TarHeader.maxSize)
+        guard size <= limit else {
+            throw .invalidArgument("the upload of \(size) bytes is larger than the limit of \(limit)")
         }
         guard (0...0o7777).contains(mode) else { throw .invalidArgument("mode must be between 0 and 07777") }
         let bridge = try await open(target, command: ["tar", "xmf", "-", "-C", target.path.parent], stdin: true,

@@ -366,41 +366,4 @@ actor SharedWatch {
         retired = true
         Task { await onRetire(self) }
     }
-
-    // MARK: Helpers
-
-    /// The changes that turn `old` into `new` (objects compared by resourceVersion).
-    static func difference(from old: [String: JSONValue], to new: [String: JSONValue]) -> [WatchChange] {
-        var changes: [WatchChange] = []
-        for key in new.keys.sorted() {
-            let object = new[key]!
-            if let previous = old[key] {
-                if previous["metadata"]?["resourceVersion"] != object["metadata"]?["resourceVersion"] {
-                    let sameIncarnation = previous["metadata"]?["uid"] == object["metadata"]?["uid"]
-                    if !sameIncarnation { changes.append(WatchChange(.deleted, previous)) }
-                    changes.append(WatchChange(sameIncarnation ? .modified : .added, object))
-                }
-            } else {
-                changes.append(WatchChange(.added, object))
-            }
-        }
-        for key in old.keys.sorted() where new[key] == nil {
-            changes.append(WatchChange(.deleted, old[key]!))
-        }
-        return changes
-    }
-
-    /// List items carry no `kind`/`apiVersion`; subscribers get complete objects.
-    private static func fillTypeMeta(_ object: inout JSONValue, _ resource: KubeResource) {
-        if object["kind"] == nil { object["kind"] = .string(resource.kind) }
-        if object["apiVersion"] == nil { object["apiVersion"] = .string(resource.apiVersion) }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        switch error {
-        case let error as KubeError: error.message
-        case let error as APIError: error.message
-        default: "\(error)"
-        }
-    }
 }
