@@ -83,10 +83,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The browser side served by the gateway: the web console and the JavaScript client,
+        // kept in clients/ (where browser developers find them) and copied as resources.
+        .target(
+            name: "GaleConsole",
+            path: "clients",
+            exclude: ["README.md"],
+            sources: ["GaleConsole.swift"],
+            resources: [.copy("console"), .copy("js")],
+            swiftSettings: swiftSettings
+        ),
         // The server: HTTP routes, WebSocket sessions, auth, registry, metrics.
         .target(
             name: "GaleGateway",
             dependencies: [
+                "GaleConsole",
                 "GaleJSON",
                 "GaleProtocol",
                 "KubeClient",
@@ -178,6 +189,7 @@ let package = Package(
         .testTarget(
             name: "GaleGatewayTests",
             dependencies: [
+                "GaleConsole",
                 "GaleGateway",
                 "TestSupport",
                 "KubeClient",

@@ -4,7 +4,7 @@
 #   scripts/test.sh              all phases
 #   scripts/test.sh e2e autobahn only the named phases (tools and build always run)
 #
-# Phases: tools, lint, build, swift-test, schemas, e2e, autobahn. Outputs go to .test-output/.
+# Phases: tools, lint, build, swift-test, schemas, e2e, js, browser, autobahn. Outputs go to .test-output/.
 # Exits non-zero when any phase fails; lint findings are reported but do not fail (yet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,13 +14,16 @@ source scripts/lib/common.sh
 source scripts/lib/tools.sh
 source scripts/lib/autobahn.sh
 
-ALL_PHASES=(lint swift-test schemas e2e autobahn)
+ALL_PHASES=(lint swift-test schemas e2e js browser autobahn)
 E2E_TIMEOUT=${E2E_TIMEOUT:-900}
+JS_TIMEOUT=${JS_TIMEOUT:-600}
+BROWSER_TIMEOUT=${BROWSER_TIMEOUT:-900}
 AUTOBAHN_TIMEOUT=${AUTOBAHN_TIMEOUT:-2400}
 
 phase_tools() {
     ensure_python_venv
     ensure_autobahn
+    ensure_browser_tools
 }
 
 # Lint with the repository's .swift-format; reports the number of findings, never fails on them.
@@ -78,6 +81,26 @@ phase_e2e() {
     KUBEGALE_BIN=$(abs_path "$KUBEGALE_BIN") KUBEGALE_E2E_OUTPUT=$(abs_path "$KUBEGALE_OUTPUT/e2e") \
         timeout --kill-after=10 "$E2E_TIMEOUT" \
         "$KUBEGALE_VENV/bin/python" -m pytest Tests/e2e --junitxml="$KUBEGALE_OUTPUT/e2e/junit.xml" -q
+}
+
+# The JavaScript client's tests (node --test) against real `kubegale serve` processes. Node 20's
+# global WebSocket is behind --experimental-websocket.
+phase_js() {
+    mkdir -p "$KUBEGALE_OUTPUT/js"
+    KUBEGALE_BIN=$(abs_path "$KUBEGALE_BIN") KUBEGALE_TEST_OUTPUT=$(abs_path "$KUBEGALE_OUTPUT/js") \
+        timeout --kill-after=10 "$JS_TIMEOUT" \
+        node --experimental-websocket --no-warnings --test --test-reporter=spec clients/js/test/ \
+        2>&1 | tee "$KUBEGALE_OUTPUT/js/node-test.log"
+    return "${PIPESTATUS[0]}"
+}
+
+# The web console in headless Chromium (selenium), against real `kubegale serve` and
+# `kubegale sim` processes; screenshots of every view go to .test-output/browser/.
+phase_browser() {
+    mkdir -p "$KUBEGALE_OUTPUT/browser"
+    KUBEGALE_BIN=$(abs_path "$KUBEGALE_BIN") KUBEGALE_BROWSER_OUTPUT=$(abs_path "$KUBEGALE_OUTPUT/browser") SE_OFFLINE=true \
+        timeout --kill-after=10 "$BROWSER_TIMEOUT" \
+        "$KUBEGALE_VENV/bin/python" -m pytest Tests/browser --junitxml="$KUBEGALE_OUTPUT/browser/junit.xml" -q
 }
 
 # Autobahn|Testsuite, all 517 cases, against the diagnostic echo endpoint of the real server.

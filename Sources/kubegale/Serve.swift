@@ -55,6 +55,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds an upstream watch without subscribers stays open. [env: KUBEGALE_WATCH_LINGER]")
     var watchLinger: Int?
 
+    @Option(help: "Seconds an upstream watch may bring nothing before its apiserver is probed and, when it does not answer, reported unreachable. [env: KUBEGALE_WATCH_IDLE_TIMEOUT]")
+    var watchIdleTimeout: Int?
+
     @Option(help: "Largest file upload into a container, in MiB. [env: KUBEGALE_MAX_UPLOAD_MIB]")
     var maxUploadMib: Int?
 
@@ -69,6 +72,18 @@ struct Serve: AsyncParsableCommand {
 
     @Flag(help: "Do not start the KubeSim demo cluster. [env: KUBEGALE_NO_DEMO=1]")
     var noDemo = false
+
+    @Option(help: "HTTP status of API errors: mapped (each code its own) or envelope (always 200). [env: KUBEGALE_ERROR_HTTP_STATUS]")
+    var errorHttpStatus: String?
+
+    @Option(help: "Serve the web console from this folder (laid out like clients/) instead of the built-in files. [env: KUBEGALE_CONSOLE_DIR]")
+    var consoleDir: String?
+
+    @Option(help: "Debian's node-xterm package, bundled for the console's terminal. [env: KUBEGALE_XTERM_DIR]")
+    var xtermDir: String?
+
+    @Flag(help: "Do not serve the web console at /. [env: KUBEGALE_NO_CONSOLE=1]")
+    var noConsole = false
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: KUBEGALE_LOG_LEVEL]")
     var logLevel: String?
@@ -96,6 +111,19 @@ struct Serve: AsyncParsableCommand {
         configuration.webSocket = limits
         configuration.diagnosticEcho = diagnosticEcho || environment.flag("DIAGNOSTIC_ECHO")
         try configureLive(&configuration, environment)
+        if let name = errorHttpStatus ?? environment["ERROR_HTTP_STATUS"] {
+            guard let status = ErrorHTTPStatus(name) else {
+                throw ValidationError("--error-http-status must be mapped or envelope, not \"\(name)\"")
+            }
+            configuration.errorHTTPStatus = status
+        }
+        configuration.console.enabled = !(noConsole || environment.flag("NO_CONSOLE"))
+        if let path = consoleDir ?? environment["CONSOLE_DIR"] {
+            configuration.console.directory = URL(fileURLWithPath: path, isDirectory: true)
+        }
+        if let path = xtermDir ?? environment["XTERM_DIR"] {
+            configuration.console.xtermDirectory = URL(fileURLWithPath: path, isDirectory: true)
+        }
         if let seconds = try terminalIdleTimeout ?? environment.int("TERMINAL_IDLE_TIMEOUT") {
             guard seconds >= 0 else { throw ValidationError("the terminal idle timeout must not be negative") }
             configuration.terminal.idleTimeout = seconds == 0 ? nil : .seconds(seconds)
@@ -167,6 +195,9 @@ private struct Announcement: Sendable {
             "  HTTP API:  http://\(host):\(port)/api/v1/kubernetes",
             "  WebSocket: ws://\(host):\(port)/ws  (subprotocols: kubegale.v1, bearer.<token>)",
         ]
+        if gateway.configuration.console.enabled {
+            lines.insert("  Console:   http://\(host):\(port)/  (sign in with a token)", at: 1)
+        }
         if gateway.secretFromDataDirectory,
             let token = try? await gateway.tokens.issue(subject: "admin", role: .admin, clusters: .all, ttl: .seconds(12 * 3600))
         {
@@ -189,6 +220,10 @@ extension Serve {
         if let seconds = try watchLinger ?? environment.int("WATCH_LINGER") {
             guard seconds >= 0 else { throw ValidationError("the watch linger must not be negative") }
             live.watchLinger = .seconds(seconds)
+        }
+        if let seconds = try watchIdleTimeout ?? environment.int("WATCH_IDLE_TIMEOUT") {
+            guard seconds >= 1 else { throw ValidationError("--watch-idle-timeout must be at least 1") }
+            live.watchIdleTimeout = .seconds(seconds)
         }
         for (value, name, apply) in [
             (try maxChannels ?? environment.int("MAX_CHANNELS"), "--max-channels", { (live: inout LiveConfiguration, n: Int) in live.maxChannelsPerSession = n }),

@@ -1,7 +1,7 @@
 # Installs the test tools, idempotently and quietly. Source common.sh first.
 # shellcheck shell=bash
 
-PYTHON_TEST_PACKAGES=(websockets==17.4 pytest==9.2.0 jsonschema==4.26.0 pyyaml==6.0.4)
+PYTHON_TEST_PACKAGES=(websockets==17.4 pytest==9.2.0 jsonschema==4.26.0 pyyaml==6.0.4 selenium==4.53.0)
 AUTOBAHN_VERSION=25.10.1
 
 # ensure_python_venv: .venv with the Python packages the e2e tests and check scripts use.
@@ -59,4 +59,29 @@ ensure_autobahn() {
         -r "$requirements" "autobahntestsuite==$AUTOBAHN_VERSION"
     "$dir/venv/bin/wstest" --help >/dev/null
     printf '%s' "$want" >"$stamp"
+}
+
+# ensure_debian_packages PACKAGE...: installs the Debian packages that are missing (as root, or
+# through sudo), running `apt-get update` first when something is to be installed.
+ensure_debian_packages() {
+    local missing=() package
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+    done
+    if ((${#missing[@]} == 0)); then
+        log "debian packages: $* installed"
+        return 0
+    fi
+    local sudo=()
+    ((EUID == 0)) || sudo=(sudo)
+    log "debian packages: installing ${missing[*]}"
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# ensure_browser_tools: headless Chromium with its driver and a font for the browser tests, and
+# Debian's node-xterm, which the console's terminal is made from.
+ensure_browser_tools() {
+    ensure_debian_packages chromium chromium-driver fonts-dejavu-core node-xterm
+    command -v node >/dev/null || ensure_debian_packages nodejs
 }

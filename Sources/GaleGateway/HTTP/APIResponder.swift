@@ -14,6 +14,8 @@ struct APIResponder: Sendable {
     let podLogFollow: PodLogFollowRoute
     /// `PUT`/`GET /pods/{name}/files`: the request or response body is the file.
     let podFiles: PodFileRoute
+    /// The HTTP status of error envelopes.
+    let errorStatus: ErrorHTTPStatus
 
     @Sendable func respond(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let query = APIPath.query(request.uri)
@@ -21,7 +23,7 @@ struct APIResponder: Sendable {
         do throws(APIError) {
             principal = try await authority.authenticate(BearerToken.find(headers: request.headers, query: query))
         } catch {
-            return Self.response(Envelope(error))
+            return Self.response(Envelope(error), errorStatus: errorStatus)
         }
         let (path, _) = APIPath.split(request.uri.path)
         if let stream = await podLogFollow.response(
@@ -38,7 +40,7 @@ struct APIResponder: Sendable {
         do throws(APIError) {
             body = try await readBody(request)
         } catch {
-            return Self.response(Envelope(error))
+            return Self.response(Envelope(error), errorStatus: errorStatus)
         }
         let envelope = await dispatcher.dispatch(
             method: request.method,
@@ -50,7 +52,7 @@ struct APIResponder: Sendable {
             logger: context.logger,
             origin: RequestOrigin(request.head)
         )
-        return Self.response(envelope)
+        return Self.response(envelope, errorStatus: errorStatus)
     }
 
     /// The JSON body, if any; 1001 for a body that is too large or not JSON.
@@ -69,12 +71,12 @@ struct APIResponder: Sendable {
         }
     }
 
-    /// The envelope as an HTTP response whose status follows its code.
-    static func response(_ envelope: Envelope) -> Response {
+    /// The envelope as an HTTP response whose status follows its code, as `errorStatus` says.
+    static func response(_ envelope: Envelope, errorStatus: ErrorHTTPStatus) -> Response {
         var bytes: [UInt8] = []
         envelope.json.write(to: &bytes)
         return Response(
-            status: HTTPResponse.Status(code: envelope.code.httpStatus),
+            status: HTTPResponse.Status(code: errorStatus.status(for: envelope.code)),
             headers: [.contentType: "application/json; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
         )

@@ -4,21 +4,25 @@ import HummingbirdCore
 import Logging
 import NIOCore
 
-/// The HTTP routes: the API, probes and metrics.
+/// The HTTP routes: the API, probes, metrics and the web console.
 struct HTTPRoutes {
     let gateway: Gateway
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.middlewares.add(RequestLogMiddleware())
+        let errorStatus = gateway.configuration.errorHTTPStatus
         let api = APIResponder(
             authority: gateway.tokens,
             dispatcher: gateway.dispatcher,
             maxBodySize: gateway.configuration.maxBodySize,
             podLogFollow: PodLogFollowRoute(
                 dispatcher: gateway.dispatcher,
-                logs: LogStreams(registry: gateway.registry, connections: gateway.connections)),
-            podFiles: PodFileRoute(transfers: gateway.fileTransfers, channels: gateway.liveChannels)
+                logs: LogStreams(registry: gateway.registry, connections: gateway.connections),
+                errorStatus: errorStatus),
+            podFiles: PodFileRoute(
+                transfers: gateway.fileTransfers, channels: gateway.liveChannels, errorStatus: errorStatus),
+            errorStatus: errorStatus
         )
         let apiGroup = router.group(RouterPath(APIPath.base))
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
@@ -46,7 +50,7 @@ struct HTTPRoutes {
                 let token = BearerToken.find(headers: request.headers, query: APIPath.query(request.uri))
                 try await authority.authenticate(token).requireRole(.admin, for: "read metrics")
             } catch {
-                return APIResponder.response(Envelope(error))
+                return APIResponder.response(Envelope(error), errorStatus: errorStatus)
             }
             return Response(
                 status: .ok,
@@ -54,6 +58,7 @@ struct HTTPRoutes {
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition()))
             )
         }
+        ConsoleRoutes(configuration: gateway.configuration.console)?.add(to: router)
         return router
     }
 }

@@ -20,6 +20,10 @@ public struct LiveConfiguration: Sendable {
     public var reconnectMaxDelay: Duration
     /// Shortest interval a `metrics` subscription may ask for.
     public var minimumMetricsInterval: Duration
+    /// An upstream watch that brings nothing — no event, no bookmark — for this long is taken for
+    /// a hung apiserver: it is closed, the cluster is reported unreachable, and the watch is
+    /// opened again. The apiserver sends a bookmark about once a minute (KubeSim every 5 s).
+    public var watchIdleTimeout: Duration
     /// Serve the paged lists of the HTTP and `request` API from shared watches (see ``CachedLists``).
     public var cacheLists: Bool
     /// Limits of file uploads and downloads (socket and HTTP alike).
@@ -36,6 +40,7 @@ public struct LiveConfiguration: Sendable {
         reconnectInitialDelay: Duration = .milliseconds(800),
         reconnectMaxDelay: Duration = .seconds(30),
         minimumMetricsInterval: Duration = .seconds(2),
+        watchIdleTimeout: Duration = .seconds(90),
         cacheLists: Bool = true,
         files: FileTransferConfiguration = .init()
     ) {
@@ -49,6 +54,7 @@ public struct LiveConfiguration: Sendable {
         self.reconnectInitialDelay = reconnectInitialDelay
         self.reconnectMaxDelay = reconnectMaxDelay
         self.minimumMetricsInterval = minimumMetricsInterval
+        self.watchIdleTimeout = watchIdleTimeout
         self.cacheLists = cacheLists
         self.files = files
     }
@@ -59,6 +65,7 @@ public struct LiveConfiguration: Sendable {
         configuration.backoff = Backoff(initial: reconnectInitialDelay, maximum: reconnectMaxDelay)
         configuration.conflateAfter = conflateAfter
         configuration.mailboxLimit = maxPendingChanges
+        configuration.idleTimeout = watchIdleTimeout
         return configuration
     }
 

@@ -27,6 +27,10 @@ public struct GatewayConfiguration: Sendable {
     public var terminal: TerminalConfiguration
     /// Live channels: limits, resume window, upstream reconnection.
     public var live: LiveConfiguration
+    /// HTTP status of API errors: each code's own (the default) or always 200.
+    public var errorHTTPStatus: ErrorHTTPStatus
+    /// The web console at `/`.
+    public var console: ConsoleConfiguration
 
     public init(
         host: String = "127.0.0.1",
@@ -40,7 +44,9 @@ public struct GatewayConfiguration: Sendable {
         diagnosticEcho: Bool = false,
         probeInterval: Duration = .seconds(10),
         terminal: TerminalConfiguration = .init(),
-        live: LiveConfiguration = .init()
+        live: LiveConfiguration = .init(),
+        errorHTTPStatus: ErrorHTTPStatus = .mapped,
+        console: ConsoleConfiguration = .init()
     ) {
         self.host = host
         self.port = port
@@ -54,5 +60,7 @@ public struct GatewayConfiguration: Sendable {
         self.probeInterval = probeInterval
         self.terminal = terminal
         self.live = live
+        self.errorHTTPStatus = errorHTTPStatus
+        self.console = console
     }
 }

@@ -34,6 +34,7 @@ struct TestGateway {
         limits: WebSocketLimits = .init(),
         probeInterval: Duration = .seconds(10),
         live: LiveConfiguration = .forTests,
+        configure: (inout GatewayConfiguration) -> Void = { _ in },
         _ body: (TestGateway) async throws -> T
     ) async throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kubegale-test-\(UUID().uuidString)")
@@ -41,7 +42,7 @@ struct TestGateway {
         let logs = LogCapture()
         var logger = Logger(label: "test-gateway") { _ in logs.handler() }
         logger.logLevel = .debug
-        let configuration = GatewayConfiguration(
+        var configuration = GatewayConfiguration(
             port: 0,
             dataDirectory: directory,
             jwtSecret: secret,
@@ -49,6 +50,7 @@ struct TestGateway {
             probeInterval: probeInterval,
             live: live
         )
+        configure(&configuration)
         let gateway = try await Gateway(configuration: configuration, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let group = ServiceGroup(

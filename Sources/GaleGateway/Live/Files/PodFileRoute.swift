@@ -20,6 +20,7 @@ import NIOCore
 struct PodFileRoute: Sendable {
     let transfers: FileTransfers
     let channels: LiveChannels
+    let errorStatus: ErrorHTTPStatus
 
     /// The response when the request is a file transfer; `nil` for any other request.
     func response(_ request: Request, path: String, query: [String: String], principal: Principal, logger: Logger)
@@ -38,7 +39,7 @@ struct PodFileRoute: Sendable {
             }
             return try await download(target, principal: principal)
         } catch {
-            return APIResponder.response(Envelope(error))
+            return APIResponder.response(Envelope(error), errorStatus: errorStatus)
         }
     }
 
@@ -83,7 +84,8 @@ struct PodFileRoute: Sendable {
         }
         try await upload.finish()
         return APIResponder.response(
-            Envelope(data: ["path": .string(target.path.description), "size": .int(Int64(length))]))
+            Envelope(data: ["path": .string(target.path.description), "size": .int(Int64(length))]),
+            errorStatus: errorStatus)
     }
 
     private func download(_ target: FileTransfers.Target, principal: Principal) async throws(APIError) -> Response {

@@ -17,6 +17,7 @@ import ServiceLifecycle
 struct PodLogFollowRoute: Sendable {
     let dispatcher: OperationDispatcher
     let logs: LogStreams
+    let errorStatus: ErrorHTTPStatus
 
     /// Largest write while lines are ready (a backlog goes out in chunks of about this size).
     static let chunkBytes = 32 << 10
@@ -45,7 +46,7 @@ struct PodLogFollowRoute: Sendable {
                 body: ResponseBody { writer in try await Self.stream(subscription, to: &writer, logger: logger) })
         } catch {
             code = error.code.rawValue
-            response = APIResponder.response(Envelope(error))
+            response = APIResponder.response(Envelope(error), errorStatus: errorStatus)
         }
         dispatcher.metrics.recordRequest(
             operation: operation.name, transport: OperationDispatcher.Transport.http.rawValue,
