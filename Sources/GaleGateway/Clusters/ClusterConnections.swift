@@ -24,16 +24,30 @@ actor ClusterConnections {
         var state: State = .unknown
         var version = ""
         var reason = ""
+        /// `metadata.uid` of the cluster's `kube-system` namespace when last probed. It changes
+        /// only when the cluster's store is a new one (etcd restored, cluster rebuilt): then every
+        /// resourceVersion seen before means nothing.
+        var identity: String?
     }
 
     private var connections: [Int64: Connection] = [:]
     private var closed = false
     private let registry: ClusterRegistry
     private let logger: Logger
+    /// How long a probe waits for the cluster: a hung apiserver is reported within this time.
+    let probeTimeout: Duration
+    private var identityObserver: (@Sendable (Int64) async -> Void)?
 
-    init(registry: ClusterRegistry, logger: Logger) {
+    init(registry: ClusterRegistry, probeTimeout: Duration = .seconds(5), logger: Logger) {
         self.registry = registry
+        self.probeTimeout = probeTimeout
         self.logger = logger
+    }
+
+    /// `observer` is called with a cluster's id when its identity changes (see
+    /// ``Connection/identity``), so that everything cached from it is thrown away.
+    func observeIdentityChanges(_ observer: @escaping @Sendable (Int64) async -> Void) {
+        identityObserver = observer
     }
 
     /// The client of a cluster that is not known to be down; 1006 with the reason otherwise.
@@ -53,7 +67,8 @@ actor ClusterConnections {
         return try connection(for: record).client
     }
 
-    /// Asks the cluster for its version and records the outcome, in memory and in the registry.
+    /// Asks the cluster for its version (and identity) and records the outcome, in memory and in
+    /// the registry.
     @discardableResult
     func probe(_ record: ClusterRecord) async -> State {
         let client: KubeClient
@@ -64,13 +79,30 @@ actor ClusterConnections {
             return .unreachable
         }
         do {
-            let version = try await client.version()
+            let version = try await client.version(timeout: probeTimeout)
             await setState(record.id, state: .active, version: version["gitVersion"]?.stringValue ?? "", reason: "")
+            await checkIdentity(record.id, client: client)
             return .active
         } catch {
             await setState(record.id, state: .unreachable, version: record.version, reason: "\(error)")
             return .unreachable
         }
+    }
+
+    /// Reads the identity of the cluster behind `client`; tells the observer when it is not the
+    /// one seen before. A cluster whose `kube-system` cannot be read (RBAC) has no identity here.
+    private func checkIdentity(_ id: Int64, client: KubeClient) async {
+        guard let namespaces = ResourceCatalog.standard.resource(named: "namespaces"),
+            let uid = try? await client.get(namespaces, namespace: nil, name: "kube-system", timeout: probeTimeout)[
+                "metadata"]?["uid"]?.stringValue
+        else { return }
+        let previous = connections[id]?.identity
+        connections[id]?.identity = uid
+        guard let previous, previous != uid else { return }
+        logger.notice(
+            "cluster identity changed: its store is a new one; relisting everything watched",
+            metadata: ["cluster.id": "\(id)", "previous": "\(previous)", "identity": "\(uid)"])
+        await identityObserver?(id)
     }
 
     /// Notes that a call failed for a connection reason, so the next caller is told at once.

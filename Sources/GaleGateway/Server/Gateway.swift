@@ -64,10 +64,16 @@ public final class Gateway: Service {
             metrics: metrics, live: LiveSessions(resumeWindow: configuration.live.resumeWindow))
         let connections = ClusterConnections(registry: registry, logger: logger)
         self.connections = connections
-        let hub = WatchHub(configuration: configuration.live.sharedWatch, logger: logger) { cluster in
+        let hub = WatchHub(
+            configuration: configuration.live.sharedWatch, logger: logger,
+            onUnresponsive: { cluster, reason in await connections.markUnreachable(cluster, reason: reason) }
+        ) { cluster in
             try await connections.upstreamClient(cluster: cluster)
         }
         self.hub = hub
+        await connections.observeIdentityChanges { cluster in
+            await hub.resetWatches(cluster: cluster, reason: "the cluster's identity (kube-system uid) changed")
+        }
         var table = OperationTable()
         table.add(contentsOf: registry.operations(connections: connections))
         let access = ClusterAccess(

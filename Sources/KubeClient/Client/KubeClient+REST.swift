@@ -1,9 +1,10 @@
 import NIOHTTP1
 
 extension KubeClient {
-    /// `GET /version`: the server's `gitVersion`, `major`, `minor`, `platform`, ...
-    public func version() async throws -> KubeJSON {
-        try await sendForJSON(.GET, path: "/version")
+    /// `GET /version`: the server's `gitVersion`, `major`, `minor`, `platform`, ... `timeout`
+    /// bounds the call (default: the configuration's request timeout).
+    public func version(timeout: Duration? = nil) async throws -> KubeJSON {
+        try await sendForJSON(.GET, path: "/version", timeout: timeout)
     }
 
     /// `GET` of any API path (for resources outside the catalog).
@@ -11,9 +12,12 @@ extension KubeClient {
         try await sendForJSON(.GET, path: path, query: query)
     }
 
-    /// Reads one object. For a namespaced resource a `nil` namespace means `default`.
-    public func get(_ resource: KubeResource, namespace: String?, name: String) async throws -> KubeJSON {
-        try await sendForJSON(.GET, path: objectPath(resource, namespace, name))
+    /// Reads one object. For a namespaced resource a `nil` namespace means `default`. `timeout`
+    /// bounds the call (default: the configuration's request timeout).
+    public func get(_ resource: KubeResource, namespace: String?, name: String, timeout: Duration? = nil)
+        async throws -> KubeJSON
+    {
+        try await sendForJSON(.GET, path: objectPath(resource, namespace, name), timeout: timeout)
     }
 
     /// Lists objects; a `nil` namespace lists across all namespaces. Returns the `...List` object

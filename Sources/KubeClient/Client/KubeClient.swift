@@ -126,7 +126,8 @@ public final class KubeClient: Sendable {
         body: [UInt8]? = nil,
         contentType: String? = nil,
         accept: String = "application/json",
-        streaming: Bool = false
+        streaming: Bool = false,
+        timeout: Duration? = nil
     ) async throws -> HTTPClientResponse {
         var attempt = 0
         while true {
@@ -155,7 +156,7 @@ public final class KubeClient: Sendable {
                     response = try await httpClient.execute(request, deadline: .distantFuture, logger: logger)
                 } else {
                     response = try await httpClient.execute(
-                        request, timeout: .init(configuration.requestTimeout), logger: logger)
+                        request, timeout: .init(timeout ?? configuration.requestTimeout), logger: logger)
                 }
             } catch is CancellationError {
                 throw CancellationError()
@@ -179,10 +180,11 @@ public final class KubeClient: Sendable {
         query: [(String, String)] = [],
         body: [UInt8]? = nil,
         contentType: String? = nil,
-        accept: String = "application/json"
+        accept: String = "application/json",
+        timeout: Duration? = nil
     ) async throws -> [UInt8] {
         let response = try await send(
-            method, path: path, query: query, body: body, contentType: contentType, accept: accept)
+            method, path: path, query: query, body: body, contentType: contentType, accept: accept, timeout: timeout)
         return try await collect(response.body, limit: configuration.maxResponseBytes)
     }
 
@@ -192,10 +194,12 @@ public final class KubeClient: Sendable {
         path: String,
         query: [(String, String)] = [],
         body: KubeJSON? = nil,
-        contentType: String? = nil
+        contentType: String? = nil,
+        timeout: Duration? = nil
     ) async throws -> KubeJSON {
         let bytes = try await sendForBody(
-            method, path: path, query: query, body: body.map { Array($0.jsonData()) }, contentType: contentType)
+            method, path: path, query: query, body: body.map { Array($0.jsonData()) }, contentType: contentType,
+            timeout: timeout)
         do {
             return try KubeJSON(parsing: bytes)
         } catch {

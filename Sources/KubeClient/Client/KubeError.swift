@@ -49,24 +49,31 @@ public struct KubeError: Error, CustomStringConvertible, Sendable {
     public let detailsKind: String?
     /// `Status.details.name`.
     public let detailsName: String?
+    /// The `reason` of each `Status.details.causes` entry (`FieldValueInvalid`, `ResourceVersionTooLarge`, ...).
+    public let causes: [String]
 
-    private init(kind: Kind, code: Int?, reason: String?, message: String, detailsKind: String?, detailsName: String?) {
+    private init(
+        kind: Kind, code: Int?, reason: String?, message: String, detailsKind: String?, detailsName: String?,
+        causes: [String] = []
+    ) {
         self.kind = kind
         self.code = code
         self.reason = reason
         self.message = message
         self.detailsKind = detailsKind
         self.detailsName = detailsName
+        self.causes = causes
     }
 
     /// An error `Status` from the server.
     public static func status(
-        code: Int, reason: String?, message: String, detailsKind: String? = nil, detailsName: String? = nil
+        code: Int, reason: String?, message: String, detailsKind: String? = nil, detailsName: String? = nil,
+        causes: [String] = []
     ) -> KubeError {
         let kind: Kind = code == 410 ? .gone : code == 401 ? .unauthorized : .status
         return KubeError(
             kind: kind, code: code, reason: reason, message: message, detailsKind: detailsKind,
-            detailsName: detailsName)
+            detailsName: detailsName, causes: causes)
     }
 
     /// The server could not be reached (connect, DNS, TLS, timeout).
@@ -102,7 +109,7 @@ public struct KubeError: Error, CustomStringConvertible, Sendable {
     }
 
     /// Builds the error from a `Status` object (a response body or a watch `ERROR` event's object).
-    static func fromStatus(_ status: KubeJSON, httpCode: Int? = nil) -> KubeError {
+    public static func fromStatus(_ status: KubeJSON, httpCode: Int? = nil) -> KubeError {
         let code = status["code"]?.intValue.map { Int($0) } ?? httpCode ?? 500
         let message = status["message"]?.stringValue ?? "the server answered HTTP \(code)"
         return .status(
@@ -110,7 +117,8 @@ public struct KubeError: Error, CustomStringConvertible, Sendable {
             reason: status["reason"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? defaultReason(code),
             message: message,
             detailsKind: status["details"]?["kind"]?.stringValue,
-            detailsName: status["details"]?["name"]?.stringValue
+            detailsName: status["details"]?["name"]?.stringValue,
+            causes: (status["details"]?["causes"]?.arrayValue ?? []).compactMap { $0["reason"]?.stringValue }
         )
     }
 
@@ -136,6 +144,13 @@ public struct KubeError: Error, CustomStringConvertible, Sendable {
     public var isNotFound: Bool { kind == .status && (reason == "NotFound" || (reason == nil && code == 404)) }
     /// The namespace the request addressed does not exist (`NotFound` with `details.kind == "namespaces"`).
     public var isNamespaceNotFound: Bool { isNotFound && detailsKind == "namespaces" }
+    /// The server has not reached the resourceVersion asked for — for a client that has seen it,
+    /// the cluster's store was restored or rebuilt under it. client-go relists; so do we.
+    public var isResourceVersionTooLarge: Bool {
+        kind == .status
+            && (causes.contains("ResourceVersionTooLarge")
+                || (code == 504 && message.hasPrefix("Too large resource version")))
+    }
     /// The credentials are valid but not allowed to do this.
     public var isForbidden: Bool { kind == .status && (reason == "Forbidden" || code == 403) }
     /// The server could not be reached.

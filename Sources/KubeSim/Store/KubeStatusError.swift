@@ -67,6 +67,18 @@ public struct KubeStatusError: Error, CustomStringConvertible, Sendable {
         KubeStatusError(code: 410, reason: "Expired", message: message)
     }
 
+    /// 504 for a watch or list from a resourceVersion the server has not reached (yet): what the
+    /// apiserver's watch cache answers after waiting for it, and what a client whose cluster was
+    /// rebuilt under it gets when it resumes. client-go relists on it.
+    public static func tooLargeResourceVersion(_ requested: Int, current: Int) -> KubeStatusError {
+        KubeStatusError(
+            code: 504, reason: "Timeout", message: "Too large resource version: \(requested), current: \(current)",
+            details: [
+                "causes": [["reason": "ResourceVersionTooLarge", "message": "Too large resource version"]],
+                "retryAfterSeconds": 1,
+            ])
+    }
+
     /// 400.
     public static func badRequest(_ message: String) -> KubeStatusError {
         KubeStatusError(code: 400, reason: "BadRequest", message: message)

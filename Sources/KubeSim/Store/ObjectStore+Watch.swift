@@ -8,7 +8,8 @@ public struct WatchSubscription: Sendable {
 extension ObjectStore {
     /// Opens a watch. Without `resourceVersion` (or with 0) the current matching objects are sent first as
     /// ADDED; otherwise every change after it is replayed from the history window, or the watch fails with
-    /// 410 Expired when the version has left the window.
+    /// 410 Expired when the version has left the window, or 504 "Too large resource version" when it is
+    /// one this store has never issued (a client that watched an earlier incarnation of the cluster).
     public func watch(_ type: ResourceType, filter: ObjectFilter, resourceVersion: Int?) throws(KubeStatusError) -> WatchSubscription {
         let (stream, continuation) = AsyncStream<WatchMessage>.makeStream()
         let id = try state.withLock { state throws(KubeStatusError) -> Int in
@@ -17,6 +18,9 @@ extension ObjectStore {
                 if state.expireNextWatches > 0 {
                     state.expireNextWatches -= 1
                     throw .expired("too old resource version: \(since) (\(state.resourceVersion))")
+                }
+                if since > state.resourceVersion {
+                    throw .tooLargeResourceVersion(since, current: state.resourceVersion)
                 }
                 if since < state.compactedRevision {
                     throw .expired("too old resource version: \(since) (\(state.compactedRevision))")

@@ -13,7 +13,7 @@ struct WatchView: Sendable {
     var lastSeq: UInt64 = 0
     var synced = false
     var resyncs = 0
-    var events: [(event: String, key: String, resourceVersion: String)] = []
+    var events: [(event: String, key: String, uid: String, resourceVersion: String)] = []
     var statuses: [String] = []
     var problems: [String] = []
 
@@ -30,10 +30,17 @@ struct WatchView: Sendable {
             let metadata = object["metadata"]
             let key = (metadata?["namespace"]?.stringValue ?? "") + "/" + (metadata?["name"]?.stringValue ?? "")
             let version = event.fields["resourceVersion"]?.stringValue ?? ""
-            if synced, events.contains(where: { $0.key == key && $0.resourceVersion == version && $0.event == event.event }) {
+            // An object is one incarnation (uid): a cluster rebuilt under a watch may bring an
+            // object of the same name at the same resourceVersion, which is a new object.
+            let uid = metadata?["uid"]?.stringValue ?? ""
+            if synced,
+                events.contains(where: {
+                    $0.key == key && $0.uid == uid && $0.resourceVersion == version && $0.event == event.event
+                })
+            {
                 problems.append("duplicate \(event.event) of \(key) at \(version)")
             }
-            events.append((event.event, key, version))
+            events.append((event.event, key, uid, version))
             switch event.event {
             case "ADDED", "MODIFIED": objects[key] = object
             case "DELETED": objects[key] = nil

@@ -10,8 +10,8 @@ extension SharedWatch {
         for key in new.keys.sorted() {
             let object = new[key]!
             if let previous = old[key] {
-                if previous["metadata"]?["resourceVersion"] != object["metadata"]?["resourceVersion"] {
-                    let sameIncarnation = previous["metadata"]?["uid"] == object["metadata"]?["uid"]
+                let sameIncarnation = previous["metadata"]?["uid"] == object["metadata"]?["uid"]
+                if !sameIncarnation || previous["metadata"]?["resourceVersion"] != object["metadata"]?["resourceVersion"] {
                     if !sameIncarnation { changes.append(WatchChange(.deleted, previous)) }
                     changes.append(WatchChange(sameIncarnation ? .modified : .added, object))
                 }
@@ -23,6 +23,14 @@ extension SharedWatch {
             changes.append(WatchChange(.deleted, old[key]!))
         }
         return changes
+    }
+
+    /// Whether resourceVersion `version` comes before `other`. resourceVersions are opaque to
+    /// clients, but every apiserver backed by etcd issues increasing integers; anything else is
+    /// never called older.
+    static func isOlder(_ version: String, than other: String) -> Bool {
+        guard let version = UInt64(version), let other = UInt64(other) else { return false }
+        return version < other
     }
 
     /// List items carry no `kind`/`apiVersion`; subscribers get complete objects.

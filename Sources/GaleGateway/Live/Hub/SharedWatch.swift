@@ -11,6 +11,12 @@ import Logging
 /// 410 Gone it lists again and tells subscribers exactly the difference between what they had and
 /// the new list, as ordinary ADDED/MODIFIED/DELETED changes — a subscriber never sees a reset.
 ///
+/// It never keeps a stale view: when the cluster behind it is a new one — a resourceVersion that
+/// goes backwards, a watch from a resourceVersion the server never issued ("Too large resource
+/// version"), or a new cluster identity reported by the prober — it forgets its history and
+/// relists, sending subscribers the difference (phantoms deleted). A watch that brings nothing
+/// for ``Configuration/idleTimeout`` is taken for a hung apiserver: reported, closed, reopened.
+///
 /// New subscribers get their snapshot from memory; the first one waits for the initial LIST, and
 /// when that fails (missing namespace, forbidden, cluster down) every waiting subscriber gets the
 /// error and the shared watch retires. With no subscribers left it lingers briefly, then stops.
@@ -31,6 +37,11 @@ actor SharedWatch {
         /// Server-side timeout of one watch request, chosen at random in this range like
         /// client-go, so that the watches of many gateways do not renew in lockstep.
         var watchTimeoutSeconds: ClosedRange<Int> = 300...600
+        /// Silence (no event, no bookmark, not even the response head) after which the apiserver
+        /// is asked whether it is still there...
+        var idleTimeout: Duration = .seconds(90)
+        /// ...and how long it has to answer before it is taken for hung.
+        var probeTimeout: Duration = .seconds(5)
         /// Per-subscriber mailbox bounds (see ``WatchMailbox``).
         var conflateAfter = 256
         var mailboxLimit = 16_384
@@ -42,6 +53,8 @@ actor SharedWatch {
     private let configuration: Configuration
     private let logger: Logger
     private let onRetire: @Sendable (SharedWatch) async -> Void
+    /// Told when the apiserver stopped answering, so that requests to it fail fast.
+    private let onUnresponsive: @Sendable (String) async -> Void
 
     private var objects: [String: JSONValue] = [:]
     private var sorted: [JSONValue]?
@@ -60,17 +73,51 @@ actor SharedWatch {
     private var task: Task<Void, Never>?
     private var lingering: Task<Void, Never>?
     private var retired = false
+    /// The watch request being read, and the last time it brought anything.
+    private var reading: Task<Void, any Error>?
+    private var lastActivity = ContinuousClock.now
+    /// Why this watch cut its own upstream request (the idle watchdog, a reset), if it did.
+    private var interruption: Interruption?
+    /// A relist from scratch asked for while no request was being read.
+    private var pendingReset: String?
+    /// Delays between reconnection attempts; reset whenever a watch is established.
+    private var backoff: Backoff
+
+    /// Why the upstream request was cut from here.
+    enum Interruption: Sendable {
+        case idle
+        case reset(String)
+    }
+
+    /// The cluster behind the watch is not the one its state came from: relist from scratch.
+    struct UpstreamReset: Error, CustomStringConvertible {
+        let reason: String
+
+        var description: String { "the cluster is not the one watched before: \(reason)" }
+    }
+
+    /// The apiserver sent nothing for the idle timeout, and did not answer a probe.
+    struct UpstreamUnresponsive: Error, CustomStringConvertible {
+        let idle: Duration
+
+        var description: String {
+            "the apiserver sent nothing for \(idle.components.seconds) s and does not answer"
+        }
+    }
 
     init(
         key: WatchKey, resource: KubeResource, configuration: Configuration, logger: Logger,
         connect: @escaping @Sendable () async throws -> KubeClient,
+        onUnresponsive: @escaping @Sendable (String) async -> Void = { _ in },
         onRetire: @escaping @Sendable (SharedWatch) async -> Void
     ) {
         self.key = key
         self.resource = resource
         self.configuration = configuration
         self.connect = connect
+        self.onUnresponsive = onUnresponsive
         self.onRetire = onRetire
+        self.backoff = configuration.backoff
         var logger = logger
         logger[metadataKey: "watch"] = "\(key)"
         self.logger = logger
@@ -197,26 +244,38 @@ actor SharedWatch {
 
     // MARK: Upstream
 
+    /// Throws away what is known of the cluster and lists it again, sending subscribers the
+    /// difference: its identity changed (see ``ClusterConnections``).
+    func reset(reason: String) {
+        guard !retired else { return }
+        pendingReset = reason
+        interrupt(.reset(reason))
+    }
+
+    private func interrupt(_ reason: Interruption) {
+        guard let reading else { return }
+        interruption = reason
+        reading.cancel()
+    }
+
     private func run() async {
-        var backoff = configuration.backoff
         var needsList = true
+        var resetReason: String?
         while !Task.isCancelled {
             let started = ContinuousClock.now
             do {
                 let client = try await connect()
-                if needsList {
-                    try await relist(client)
+                if let reason = pendingReset ?? resetReason {
+                    logger.notice("upstream is a new cluster; relisting from scratch", metadata: ["reason": "\(reason)"])
+                    pendingReset = nil
+                    resetReason = nil
+                    try await relist(client, forgetting: true)
+                    needsList = false
+                } else if needsList {
+                    try await relist(client, forgetting: false)
                     needsList = false
                 }
-                let stream = try await client.watch(
-                    resource, namespace: key.namespace,
-                    options: ListOptions(
-                        labelSelector: key.labelSelector, fieldSelector: key.upstreamFieldSelector,
-                        resourceVersion: resourceVersion,
-                        timeoutSeconds: Int.random(in: configuration.watchTimeoutSeconds)))
-                setState(.connected, reason: nil)
-                backoff.reset()
-                for try await event in stream { try apply(event) }
+                try await watchOnce(client)
                 // The server ended the watch (its timeout, or it went away): watch again from the
                 // last resourceVersion, pausing only when it keeps ending at once.
                 if ContinuousClock.now - started < .seconds(1) { try await Task.sleep(for: backoff.next()) }
@@ -226,6 +285,12 @@ actor SharedWatch {
                 logger.info("watch expired; relisting", metadata: ["reason": "\(error.message)"])
                 needsList = true
                 if backoff.failures > 0 { try? await Task.sleep(for: backoff.next()) } else { _ = backoff.next() }
+            } catch let error as KubeError where error.isResourceVersionTooLarge && synced {
+                // Asked to resume from a version this server never issued: it is not the cluster
+                // our objects came from (restored, rebuilt, restarted with fresh state).
+                resetReason = error.message
+            } catch let reset as UpstreamReset {
+                resetReason = reset.reason
             } catch let error as APIError where error.code == .clusterNotFound {
                 failAll(error)  // the cluster was removed from the registry: nothing to come back to
                 return
@@ -237,15 +302,83 @@ actor SharedWatch {
                 }
                 let reason = Self.describe(error)
                 let delay = backoff.next()
-                setState(backoff.failures >= configuration.unreachableAfter ? .unreachable : .reconnecting, reason: reason)
+                if error is UpstreamUnresponsive {
+                    await onUnresponsive(reason)
+                    // A hung apiserver: say so at once, and `unreachable` when it stays hung.
+                    setState(state == .connected ? .reconnecting : .unreachable, reason: reason)
+                } else {
+                    setState(
+                        backoff.failures >= configuration.unreachableAfter ? .unreachable : .reconnecting, reason: reason)
+                }
                 logger.debug("watch failed; reconnecting", metadata: ["reason": "\(reason)", "delay": "\(delay)"])
                 do { try await Task.sleep(for: delay) } catch { return }
             }
         }
     }
 
-    /// LISTs every object in pages and brings the cache (and subscribers) up to it.
-    private func relist(_ client: KubeClient) async throws {
+    /// Watches from the last resourceVersion until the server ends the watch. A watch silent for the idle timeout (the response head included)
+    /// throws ``UpstreamUnresponsive``; one cut by ``reset(reason:)`` throws ``UpstreamReset``.
+    private func watchOnce(_ client: KubeClient) async throws {
+        if let reason = pendingReset { throw UpstreamReset(reason: reason) }
+        interruption = nil
+        lastActivity = .now
+        let options = ListOptions(
+            labelSelector: key.labelSelector, fieldSelector: key.upstreamFieldSelector,
+            resourceVersion: resourceVersion, timeoutSeconds: Int.random(in: configuration.watchTimeoutSeconds))
+        // Both tasks run on this actor (they inherit its isolation); the watchdog cancels the
+        // reader when nothing arrives in time, and the reader is cancelled with this call.
+        let reading = Task {
+            let stream = try await client.watch(resource, namespace: key.namespace, options: options)
+            self.watchEstablished()
+            for try await event in stream {
+                self.lastActivity = .now
+                try self.apply(event)
+            }
+        }
+        self.reading = reading
+        let idleTimeout = configuration.idleTimeout
+        let watchdog = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: idleTimeout / 4)
+                if ContinuousClock.now - self.lastActivity > idleTimeout {
+                    self.interrupt(.idle)
+                    return
+                }
+            }
+        }
+        defer {
+            watchdog.cancel()
+            self.reading = nil
+        }
+        do {
+            try await withTaskCancellationHandler {
+                try await reading.value
+            } onCancel: {
+                reading.cancel()
+            }
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            switch interruption {
+            case .idle:
+                // A quiet collection on a server that sends no bookmarks looks the same as a hung
+                // server: ask the server. If it answers, the watch is simply opened again.
+                if (try? await client.version(timeout: configuration.probeTimeout)) != nil { return }
+                throw UpstreamUnresponsive(idle: idleTimeout)
+            case .reset(let reason): throw UpstreamReset(reason: reason)
+            case nil: throw error
+            }
+        }
+    }
+
+    private func watchEstablished() {
+        backoff.reset()
+        setState(.connected, reason: nil)
+    }
+
+    /// LISTs every object in pages and brings the cache (and subscribers) up to it. `forgetting`
+    /// drops the remembered history too: after a reset its resourceVersions belong to another
+    /// cluster, so a client resuming from one gets a fresh snapshot.
+    private func relist(_ client: KubeClient, forgetting: Bool) async throws {
         var items: [JSONValue] = []
         var continueToken: String?
         var listVersion: String?
@@ -283,6 +416,8 @@ actor SharedWatch {
         sorted = nil
         sortedEvents = nil
         addedEvents.removeAll()
+        let wentBack = listVersion.flatMap { new in resourceVersion.map { Self.isOlder(new, than: $0) } } ?? false
+        if forgetting || wentBack { history.removeAll() }
         resourceVersion = listVersion
         if let listVersion { remember(listVersion, nil) }
         if !synced {
@@ -299,6 +434,9 @@ actor SharedWatch {
         case .added, .modified, .deleted:
             Self.fillTypeMeta(&object, resource)
             let change = WatchChange(WatchChange.Kind(rawValue: event.type.rawValue)!, object)
+            if let last = resourceVersion, Self.isOlder(change.resourceVersion, than: last) {
+                throw UpstreamReset(reason: "resourceVersion went back from \(last) to \(change.resourceVersion)")
+            }
             if change.kind == .deleted { objects[change.key] = nil } else { objects[change.key] = object }
             sorted = nil
             sortedEvents = nil
@@ -307,13 +445,14 @@ actor SharedWatch {
             publish(change)
         case .bookmark:
             if let version = event.resourceVersion {
+                if let last = resourceVersion, Self.isOlder(version, than: last) {
+                    throw UpstreamReset(reason: "resourceVersion went back from \(last) to \(version)")
+                }
                 resourceVersion = version
                 remember(version, nil)
             }
         case .error:
-            throw KubeError.status(
-                code: object["code"]?.intValue.map { Int($0) } ?? 500, reason: object["reason"]?.stringValue,
-                message: object["message"]?.stringValue ?? "the watch reported an error")
+            throw KubeError.fromStatus(object)
         default:
             logger.debug("unknown watch event ignored", metadata: ["type": "\(event.type)"])
         }

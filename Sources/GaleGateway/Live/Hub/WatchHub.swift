@@ -10,16 +10,20 @@ actor WatchHub {
     private var watches: [WatchKey: SharedWatch] = [:]
     private let configuration: SharedWatch.Configuration
     private let connect: @Sendable (Int64) async throws -> KubeClient
+    private let onUnresponsive: @Sendable (Int64, String) async -> Void
     private let logger: Logger
 
     /// `connect` returns the client of a cluster id, whatever its cached state: a watch keeps
     /// trying while the cluster is down and must get through as soon as it is back.
+    /// `onUnresponsive` hears of a cluster whose apiserver stopped answering a watch.
     init(
         configuration: SharedWatch.Configuration, logger: Logger,
+        onUnresponsive: @escaping @Sendable (Int64, String) async -> Void = { _, _ in },
         connect: @escaping @Sendable (Int64) async throws -> KubeClient
     ) {
         self.configuration = configuration
         self.connect = connect
+        self.onUnresponsive = onUnresponsive
         self.logger = logger
     }
 
@@ -56,6 +60,14 @@ actor WatchHub {
         }
     }
 
+    /// Relists every watch of a cluster from scratch: it is not the cluster their objects came
+    /// from (see ``SharedWatch/reset(reason:)``).
+    func resetWatches(cluster: Int64, reason: String) async {
+        for (key, watch) in watches where key.cluster == cluster {
+            await watch.reset(reason: reason)
+        }
+    }
+
     /// Stops every watch (shutdown).
     func stopAll() async {
         let all = watches.values
@@ -72,10 +84,12 @@ actor WatchHub {
             throw APIError.invalidArgument("resource \"\(key.resource)\" cannot be watched")
         }
         let connect = self.connect
+        let onUnresponsive = self.onUnresponsive
         let cluster = key.cluster
         let watch = SharedWatch(
             key: key, resource: resource, configuration: configuration, logger: logger,
             connect: { try await connect(cluster) },
+            onUnresponsive: { reason in await onUnresponsive(cluster, reason) },
             onRetire: { [weak self] watch in await self?.retired(watch) })
         watches[key] = watch
         return watch
