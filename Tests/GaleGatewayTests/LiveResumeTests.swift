@@ -34,6 +34,36 @@ struct LiveResumeTests {
         return (session, channel, view)
     }
 
+    @Test("A hello sent after other frames cannot take the socket to an earlier session: it is answered with the current one, and the work already asked for is kept")
+    func helloAfterOtherFrames() async throws {
+        try await SimCluster.with { cluster in
+            let (session, channel, _) = try await Self.watchThenLeave(cluster)
+            try await cluster.gateway.socket(.init(token: cluster.admin)) { socket in
+                let current = try await socket.hello()
+                // A subscribe, and right behind it (before its answer) a hello naming the old session.
+                var members = LiveWatchTests.watchConfigMaps(cluster)
+                members["type"] = "subscribe"
+                members["id"] = "fresh"
+                try await socket.send(text: GaleJSON.JSONValue.object(members).jsonString)
+                try await socket.send(.hello(.init(session: session, lastSeq: [channel: 1])))
+                var answered: ServerFrame.Hello?
+                var fresh: UInt32?
+                var view = WatchView()
+                while answered == nil || fresh == nil || !view.synced {
+                    let frame = try await socket.receive()
+                    switch frame {
+                    case .hello(let hello): answered = hello
+                    case .subscribed(.string("fresh"), let opened): fresh = opened
+                    default: if let fresh { view.apply(frame, channel: fresh) }
+                    }
+                }
+                #expect(answered?.session == current.session)
+                #expect(view.problems.isEmpty, "\(view.problems)")
+                #expect(!view.objects.isEmpty)
+            }
+        }
+    }
+
     @Test("A client that reconnects within the window gets exactly the events it missed")
     func replayWithinWindow() async throws {
         try await SimCluster.with { cluster in

@@ -237,6 +237,15 @@ struct TerminalTests {
             }
         }
     }
+
+    @Test("The idle line reads right for any timeout, sub-minute ones included")
+    func idleTimeoutText() {
+        #expect(TerminalEndpoint.spoken(.seconds(45)) == "45 s")
+        #expect(TerminalEndpoint.spoken(.seconds(60)) == "1 min")
+        #expect(TerminalEndpoint.spoken(.seconds(90)) == "1 min 30 s")
+        #expect(TerminalEndpoint.spoken(.seconds(1800)) == "30 min")
+        #expect(TerminalEndpoint.spoken(.milliseconds(500)) == "0 s")
+    }
 }
 
 /// The client side of a terminal socket, as xterm.js's AttachAddon is: types text, shows every

@@ -29,6 +29,10 @@ final class GatewaySession: Sendable {
     private let origin: RequestOrigin?
     private let queue: OutboundQueue
     private let live: Mutex<LiveSession>
+    /// Set by the first frame that is not a `hello` or `ping`: from then on this socket's session
+    /// may have work under way (a `subscribe` being set up, say) that a resume would orphan, so a
+    /// `hello` can no longer hand the socket to an earlier session.
+    private let openedWork = Mutex(false)
     /// Cancels the reader and writer tasks, when the client is dropped as a slow consumer.
     private let cancelTasks = Mutex<@Sendable () -> Void>({})
 
@@ -135,6 +139,10 @@ final class GatewaySession: Sendable {
                         continue
                     }
                     switch frame {
+                    case .hello, .ping: break
+                    default: openedWork.withLock { $0 = true }
+                    }
+                    switch frame {
                     case .request, .subscribe, .exec, .upload, .download:
                         // May take a while (an apiserver call, an initial LIST): run beside the reader.
                         if inFlight >= limits.maxInFlightRequests {
@@ -213,7 +221,8 @@ final class GatewaySession: Sendable {
     private func resume(_ hello: ClientFrame.Hello) async {
         let current = liveSession
         guard let wanted = hello.session, wanted != current.id,
-            let previous = liveSessions.resumable(wanted, by: principal), !current.hasChannels
+            let previous = liveSessions.resumable(wanted, by: principal), !current.hasChannels,
+            !openedWork.withLock({ $0 })
         else {
             queue.enqueue(.text(ServerFrame.hello(helloFrame(current.id)).text))
             return

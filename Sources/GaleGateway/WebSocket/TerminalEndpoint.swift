@@ -156,9 +156,9 @@ struct TerminalEndpoint: Sendable {
                 outbound, line: "\r\n[process exited with code \(status.code)]\r\n", code: .normalClosure,
                 reason: "process exited with code \(status.code)")
         case .success(.idle):
-            let minutes = (configuration.idleTimeout ?? .zero).components.seconds / 60
+            let idle = Self.spoken(configuration.idleTimeout ?? .zero)
             await Self.finish(
-                outbound, line: "\r\n[kubegale: terminal closed after \(minutes) min without input or output]\r\n",
+                outbound, line: "\r\n[kubegale: terminal closed after \(idle) without input or output]\r\n",
                 code: .normalClosure, reason: "idle timeout")
         case .success(.closed):
             try? await outbound.close(.normalClosure, reason: nil)
@@ -189,6 +189,16 @@ struct TerminalEndpoint: Sendable {
     }
 
     /// Writes `line` as a text message, then closes with `code`. Write failures mean the client is gone.
+    /// A duration as a person reads it in a terminal line: "45 s", "1 min", "1 min 30 s".
+    static func spoken(_ duration: Duration) -> String {
+        let seconds = max(0, duration.components.seconds)
+        switch (seconds / 60, seconds % 60) {
+        case (0, let rest): return "\(rest) s"
+        case (let minutes, 0): return "\(minutes) min"
+        case (let minutes, let rest): return "\(minutes) min \(rest) s"
+        }
+    }
+
     private static func finish(
         _ outbound: WebSocketOutboundWriter, line: String, code: WebSocketErrorCode, reason: String?
     ) async {
