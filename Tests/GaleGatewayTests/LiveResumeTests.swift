@@ -4,6 +4,7 @@ import GaleJSON
 import GaleProtocol
 import KubeClient
 import KubeSim
+import NIOHTTP1
 import Testing
 
 /// Client resume: a reconnecting client gets exactly what it missed, or `resync` and a snapshot.
@@ -112,7 +113,7 @@ struct LiveResumeTests {
         }
     }
 
-    @Test("After the window the session is new; a watch resumed by resourceVersion alone is resynced, never silently reset")
+    @Test("After the window the session is new; a watch resumed by resourceVersion alone gets what changed since, never a silent reset")
     func afterWindowResumeByResourceVersion() async throws {
         try await SimCluster.with { cluster in
             let (session, channel, view) = try await Self.watchThenLeave(cluster)
@@ -127,9 +128,85 @@ struct LiveResumeTests {
                 var options = LiveWatchTests.watchConfigMaps(cluster)
                 options["resourceVersion"] = lastVersion.map { .string($0) } ?? .null
                 let again = try await socket.subscribe(options)
-                var fresh = WatchView()
-                try await socket.follow(again, into: &fresh) { $0.synced }
-                #expect(fresh.versions == (try await cluster.clusterVersions(LiveWatchTests.configMaps)))
+                // The client keeps what it shows and applies what the channel sends: the changes
+                // since its resourceVersion (from the apiserver: the shared watch it had is gone),
+                // or `resync` and a snapshot.
+                var shown = view
+                shown.synced = false
+                shown.lastSeq = 0
+                try await socket.follow(again, into: &shown) { $0.synced }
+                #expect(shown.objects["demo/late-1"] != nil)
+                #expect(shown.versions == (try await cluster.clusterVersions(LiveWatchTests.configMaps)))
+                #expect(shown.problems.isEmpty, "\(shown.problems)")
+            }
+        }
+    }
+
+    @Test("After a gateway restart, a watch resumed by resourceVersion gets the changes since then from the apiserver, not a resync")
+    func resumeByResourceVersionAfterRestart() async throws {
+        let simulator = KubeSimServer(configuration: .init(podStartDelay: .milliseconds(50)))
+        try await simulator.start()
+        defer { Task { await simulator.stop() } }
+        let kubeconfig = try simulator.kubeconfig()
+        let client = try KubeClient(target: try Kubeconfig(yaml: kubeconfig).resolve())
+        defer { Task { try? await client.shutdown() } }
+        let configMaps = try #require(ResourceCatalogLookup.configMaps)
+        func make(_ name: String, _ value: String) -> GaleJSON.JSONValue {
+            ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name)], "data": ["v": .string(value)]]
+        }
+        for name in ["keep", "change", "drop"] {
+            _ = try await client.create(configMaps, namespace: "demo", object: make(name, "1"))
+        }
+        func register(_ gateway: TestGateway) async throws -> (token: String, id: Int64) {
+            let admin = try await gateway.token()
+            let (_, created) = try await gateway.http(
+                .POST, "/clusters", token: admin, body: ["name": "sim", "kubeconfig": .string(kubeconfig)])
+            return (admin, try #require(created["data"]?["id"]?.intValue))
+        }
+        // The first gateway: a client watches, then the gateway goes away.
+        let seen = try await TestGateway.with { gateway in
+            let (admin, id) = try await register(gateway)
+            let result = Shared(WatchView())
+            try await gateway.socket(.init(token: admin)) { socket in
+                _ = try await socket.hello()
+                let channel = try await socket.subscribe([
+                    "stream": "watch", "cluster": .int(id), "resource": "configmaps", "namespace": "demo",
+                ])
+                var view = WatchView()
+                try await socket.follow(channel, into: &view) { $0.synced }
+                result.set(view)
+            }
+            return result.get()
+        }
+        let version = try #require(seen.events.map(\.resourceVersion).compactMap { UInt64($0) }.max())
+        // While no gateway runs, the cluster changes.
+        _ = try await client.create(configMaps, namespace: "demo", object: make("new", "1"))
+        _ = try await client.replace(configMaps, namespace: "demo", name: "change", object: make("change", "2"))
+        _ = try await client.delete(configMaps, namespace: "demo", name: "drop")
+
+        // A new gateway (or another replica): the client subscribes again from its resourceVersion.
+        try await TestGateway.with { gateway in
+            let (admin, id) = try await register(gateway)
+            try await gateway.socket(.init(token: admin)) { socket in
+                _ = try await socket.hello()
+                let channel = try await socket.subscribe([
+                    "stream": "watch", "cluster": .int(id), "resource": "configmaps", "namespace": "demo",
+                    "resourceVersion": .string(String(version)),
+                ])
+                var view = seen  // what the client shows; the new channel counts seq from 1
+                view.synced = false
+                view.lastSeq = 0
+                try await socket.follow(channel, into: &view) { $0.synced || $0.resyncs > 0 }
+                #expect(view.resyncs == 0)
+                #expect(view.events.suffix(3).map(\.event) == ["ADDED", "MODIFIED", "DELETED"])
+                #expect(view.events.suffix(3).map(\.key) == ["demo/new", "demo/change", "demo/drop"])
+                var truth: [String: String] = [:]
+                for item in try await client.list(configMaps, namespace: "demo")["items"]?.arrayValue ?? [] {
+                    truth["demo/" + (item["metadata"]?["name"]?.stringValue ?? "")] =
+                        item["metadata"]?["resourceVersion"]?.stringValue
+                }
+                #expect(view.versions == truth)
+                #expect(view.problems.isEmpty, "\(view.problems)")
             }
         }
     }
