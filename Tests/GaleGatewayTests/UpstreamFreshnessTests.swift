@@ -205,6 +205,75 @@ import Testing
         }
     }
 
+    @Test("Deleting a watched cluster ends its channels with 1002 and unsubscribed at once, without a reconnecting first")
+    func deletedClusterEndsItsChannels() async throws {
+        try await SimCluster.with { cluster in
+            try await cluster.gateway.socket(.init(token: cluster.admin)) { socket in
+                _ = try await socket.hello()
+                let channel = try await socket.subscribe([
+                    "stream": "watch", "cluster": .int(cluster.id), "resource": "configmaps", "namespace": "demo",
+                ])
+                var view = WatchView()
+                try await socket.follow(channel, into: &view) { $0.synced }
+                let deleted = try await cluster.confirmed(.DELETE, "/clusters/\(cluster.id)", [:])
+                #expect(deleted["code"]?.intValue == 0, "\(deleted)")
+                var code: ErrorCode?
+                var frames: [ServerFrame] = []
+                while true {
+                    let frame = try await socket.receive()
+                    frames.append(frame)
+                    if case .error(_, channel?, let failed, _) = frame { code = failed }
+                    if case .unsubscribed(channel, _) = frame { break }
+                }
+                #expect(code == .clusterNotFound)
+                let statuses = frames.compactMap { frame -> String? in
+                    if case .status(_, let state, _) = frame { return state }
+                    return nil
+                }
+                #expect(statuses.isEmpty, "\(statuses)")
+                // The socket goes on serving everything else.
+                let (_, clusters) = try await cluster.gateway.http(.GET, "/clusters", token: cluster.admin)
+                #expect(clusters["code"]?.intValue == 0)
+            }
+        }
+    }
+
+    @Test("Upstream failures reach clients in plain words, without the libraries' type names")
+    func plainUpstreamErrors() async throws {
+        try await TestGateway.with { gateway in
+            let admin = try await gateway.token()
+            // A cluster whose API server is not there: nothing listens on port 1.
+            let kubeconfig = """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: gone
+                  cluster:
+                    server: http://127.0.0.1:1
+                users:
+                - name: gone
+                  user:
+                    token: not-a-real-token
+                contexts:
+                - name: gone
+                  context:
+                    cluster: gone
+                    user: gone
+                current-context: gone
+                """
+            let (_, created) = try await gateway.http(
+                .POST, "/clusters", token: admin, body: ["name": "gone", "kubeconfig": .string(kubeconfig)])
+            let id = try #require(created["data"]?["id"]?.intValue)
+            let (_, pods) = try await gateway.http(.GET, "/pods?cluster_id=\(id)&namespace=demo", token: admin)
+            #expect(pods["code"]?.intValue == 1006)
+            let message = try #require(pods["msg"]?.stringValue)
+            #expect(message.contains("cannot connect to the API server") || message.contains("cannot reach the API server"), "\(message)")
+            for typeName in ["NIO", "HTTPClientError", "IOError", "Error(", "errno", ".swift"] {
+                #expect(!message.contains(typeName), "\(message)")
+            }
+        }
+    }
+
     @Test("RV comparisons: integers compare as numbers; anything else is never older")
     func resourceVersionOrder() {
         #expect(SharedWatch.isOlder("99", than: "100"))

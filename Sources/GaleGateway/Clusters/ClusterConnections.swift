@@ -37,6 +37,7 @@ actor ClusterConnections {
     /// How long a probe waits for the cluster: a hung apiserver is reported within this time.
     let probeTimeout: Duration
     private var identityObserver: (@Sendable (Int64) async -> Void)?
+    private var removalObserver: (@Sendable (Int64) async -> Void)?
 
     init(registry: ClusterRegistry, probeTimeout: Duration = .seconds(5), logger: Logger) {
         self.registry = registry
@@ -48,6 +49,12 @@ actor ClusterConnections {
     /// ``Connection/identity``), so that everything cached from it is thrown away.
     func observeIdentityChanges(_ observer: @escaping @Sendable (Int64) async -> Void) {
         identityObserver = observer
+    }
+
+    /// `observer` is called with a cluster's id when it is deleted from the registry, so that
+    /// everything live on it ends now rather than failing and retrying first.
+    func observeRemovals(_ observer: @escaping @Sendable (Int64) async -> Void) {
+        removalObserver = observer
     }
 
     /// The client of a cluster that is not known to be down; 1006 with the reason otherwise.
@@ -84,7 +91,7 @@ actor ClusterConnections {
             await checkIdentity(record.id, client: client)
             return .active
         } catch {
-            await setState(record.id, state: .unreachable, version: record.version, reason: "\(error)")
+            await setState(record.id, state: .unreachable, version: record.version, reason: APIError.reason(of: error))
             return .unreachable
         }
     }
@@ -111,8 +118,13 @@ actor ClusterConnections {
         await setState(id, state: .unreachable, version: connections[id]?.version ?? "", reason: reason)
     }
 
-    /// Forgets a cluster (deleted from the registry) and closes its client.
+    /// Forgets a cluster deleted from the registry: ends what is live on it, closes its client.
     func remove(_ id: Int64) async {
+        await removalObserver?(id)
+        await close(id)
+    }
+
+    private func close(_ id: Int64) async {
         guard let connection = connections.removeValue(forKey: id) else { return }
         try? await connection.client.shutdown()
     }
@@ -120,7 +132,7 @@ actor ClusterConnections {
     /// Closes every client; later calls get 1006.
     func shutdown() async {
         closed = true
-        for id in Array(connections.keys) { await remove(id) }
+        for id in Array(connections.keys) { await close(id) }
     }
 
     private func connection(for record: ClusterRecord) throws(APIError) -> Connection {
@@ -134,7 +146,7 @@ actor ClusterConnections {
             client = try KubeClient(target: try Kubeconfig(yaml: kubeconfig).resolve(), logger: logger)
         } catch {
             // The messages of these errors never contain credentials (see KubeconfigError).
-            throw APIError(.clusterUnreachable, "cluster \(record.id) cannot be used: \(error)")
+            throw APIError(.clusterUnreachable, "cluster \(record.id) cannot be used: \(APIError.reason(of: error))")
         }
         if let stale = connections[record.id] {
             Task { try? await stale.client.shutdown() }  // in flight requests of the old client may finish

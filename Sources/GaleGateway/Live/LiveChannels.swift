@@ -68,7 +68,7 @@ struct LiveChannels: Sendable {
         } catch let error as KubeError {
             throw APIError(error, verb: .read)
         } catch {
-            throw APIError(.clusterUnreachable, "cannot check namespace \(namespace ?? ""): \(error)")
+            throw APIError(.clusterUnreachable, "cannot check namespace \(namespace ?? ""): \(APIError.reason(of: error))")
         }
     }
 
@@ -198,7 +198,7 @@ struct LiveChannels: Sendable {
         } catch let error as KubeError {
             throw APIError(error, verb: .read)
         } catch {
-            throw APIError(.clusterUnreachable, "cannot read pod \(namespace)/\(name): \(error)")
+            throw APIError(.clusterUnreachable, "cannot read pod \(namespace)/\(name): \(APIError.reason(of: error))")
         }
         let phase = pod["status"]?["phase"]?.stringValue ?? "Unknown"
         guard phase == "Running" else {

@@ -1,5 +1,6 @@
 public import GaleJSON
 public import GaleProtocol
+import KubeClient
 
 /// A failure of an API operation, carrying the seed error code and a message for the client.
 ///
@@ -26,4 +27,17 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     public static func unauthenticated(_ message: String) -> APIError { .init(.unauthenticated, message) }
     public static func tokenExpired(_ message: String = "token expired") -> APIError { .init(.tokenExpired, message) }
     public static let internalError = APIError(.internalError)
+
+    /// Why `error` happened, in words fit for a client: the message of an ``APIError`` or a
+    /// `KubeError` (the apiserver's own, or a transport failure in plain words), never another
+    /// error's description, which may name internal types or paths.
+    static func reason(of error: any Error) -> String {
+        switch error {
+        case let error as APIError: error.message
+        case let error as KubeError: error.message
+        case let error as KubeconfigError: error.description
+        case is CancellationError: "cancelled"
+        default: "an unexpected error"
+        }
+    }
 }

@@ -71,6 +71,7 @@ public final class Gateway: Service {
             try await connections.upstreamClient(cluster: cluster)
         }
         self.hub = hub
+        await connections.observeRemovals { cluster in await hub.endWatches(cluster: cluster) }
         await connections.observeIdentityChanges { cluster in
             await hub.resetWatches(cluster: cluster, reason: "the cluster's identity (kube-system uid) changed")
         }

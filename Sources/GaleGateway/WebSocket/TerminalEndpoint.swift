@@ -164,7 +164,7 @@ struct TerminalEndpoint: Sendable {
             try? await outbound.close(.normalClosure, reason: nil)
         case .failure(let error):
             logger.info("terminal upstream failed", metadata: ["error": "\(error)"])
-            let failure = APIError(.clusterUnreachable, "the exec connection failed: \(error)")
+            let failure = APIError(.clusterUnreachable, "the exec connection failed: \(APIError.reason(of: error))")
             await Self.finish(outbound, line: "\r\n" + Self.line(failure), code: .unexpectedServerError, reason: nil)
         }
     }

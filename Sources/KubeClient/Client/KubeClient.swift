@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 
 /// A client for one Kubernetes API server (one ``KubeTarget``), on AsyncHTTPClient + NIOSSL.
@@ -218,10 +219,33 @@ public final class KubeClient: Sendable {
         }
     }
 
-    /// Maps a transport failure (connect, DNS, TLS, timeout, reset) to ``KubeError/Kind/unreachable``.
+    /// Maps a transport failure (connect, DNS, TLS, timeout, reset) to ``KubeError/Kind/unreachable``
+    /// with a message a person can read: the libraries' own descriptions name their internal types.
     static func transportError(_ error: any Error) -> KubeError {
         if let error = error as? KubeError { return error }
         if error is NIOTooManyBytesError { return .decoding("the response is larger than the configured limit") }
-        return .unreachable(String(describing: error))
+        return .unreachable(transportReason(error))
+    }
+
+    static func transportReason(_ error: any Error) -> String {
+        switch error {
+        case let error as HTTPClientError:
+            switch error {
+            case .connectTimeout: return "connecting to the API server timed out"
+            case .deadlineExceeded, .readTimeout: return "the API server did not answer in time"
+            case .remoteConnectionClosed: return "the API server closed the connection"
+            case .cancelled: return "the request was cancelled"
+            case .alreadyShutdown: return "the connection to the API server was shut down"
+            default: return "the connection to the API server failed"
+            }
+        case let error as IOError:
+            return "cannot reach the API server: \(String(cString: strerror(error.errnoCode)).lowercased())"
+        case is NIOConnectionError:
+            return "cannot connect to the API server (connection refused or unreachable)"
+        case is NIOSSLError, is NIOSSLExtraError:
+            return "the TLS handshake with the API server failed"
+        default:
+            return "the connection to the API server failed"
+        }
     }
 }

@@ -48,7 +48,7 @@ struct ExecChannel: Sendable {
         } catch let error as KubeError {
             return .failed(APIError(error, verb: .read))
         } catch {
-            return .failed(APIError(.clusterUnreachable, "the exec connection failed: \(error)"))
+            return .failed(APIError(.clusterUnreachable, "the exec connection failed: \(APIError.reason(of: error))"))
         }
     }
 }

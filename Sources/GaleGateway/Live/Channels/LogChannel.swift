@@ -23,7 +23,7 @@ struct LogChannel: Sendable {
         } catch let error as APIError {
             return .failed(error)
         } catch {
-            return Task.isCancelled ? .cancelled : .failed(APIError(.clusterUnreachable, "the log stream failed: \(error)"))
+            return Task.isCancelled ? .cancelled : .failed(APIError(.clusterUnreachable, "the log stream failed: \(APIError.reason(of: error))"))
         }
     }
 }

@@ -32,7 +32,7 @@ extension ExecBridge {
             if error.code == 400 { throw .invalidArgument(error.message) }
             throw APIError(error, verb: .read)
         } catch {
-            throw APIError(.clusterUnreachable, "the exec connection failed: \(error)")
+            throw APIError(.clusterUnreachable, "the exec connection failed: \(APIError.reason(of: error))")
         }
     }
 }

@@ -196,7 +196,7 @@ final class FileDownload: @unchecked Sendable {
             } catch let error as KubeError {
                 throw APIError(error, verb: .read)
             } catch {
-                throw APIError(.clusterUnreachable, "the download connection failed: \(error)")
+                throw APIError(.clusterUnreachable, "the download connection failed: \(APIError.reason(of: error))")
             }
             guard let chunk else { return nil }
             if chunk.stream == .stderr {
@@ -220,7 +220,7 @@ final class FileDownload: @unchecked Sendable {
         } catch let error as KubeError {
             throw APIError(error, verb: .read)
         } catch {
-            throw APIError(.clusterUnreachable, "the download connection failed: \(error)")
+            throw APIError(.clusterUnreachable, "the download connection failed: \(APIError.reason(of: error))")
         }
         guard status.code != 0 else { return nil }
         return FileTransfers.failure(code: status.code, stderr: stderr, path: target.path)

@@ -129,7 +129,7 @@ final class FileUpload: Sendable {
             } catch let error as KubeError {
                 return .failure(APIError(error, verb: .update))
             } catch {
-                return .failure(APIError(.clusterUnreachable, "the upload connection failed: \(error)"))
+                return .failure(APIError(.clusterUnreachable, "the upload connection failed: \(APIError.reason(of: error))"))
             }
         }
     }

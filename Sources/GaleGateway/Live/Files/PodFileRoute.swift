@@ -80,7 +80,7 @@ struct PodFileRoute: Sendable {
             throw error
         } catch {
             await upload.cancel()
-            throw .invalidArgument("the upload body broke off after \(upload.bytesReceived) bytes: \(error)")
+            throw .invalidArgument("the upload body broke off after \(upload.bytesReceived) bytes")
         }
         try await upload.finish()
         return APIResponder.response(

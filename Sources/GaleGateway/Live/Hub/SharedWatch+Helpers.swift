@@ -42,9 +42,9 @@ extension SharedWatch {
     /// An upstream failure as `status` frames and logs give it.
     static func describe(_ error: any Error) -> String {
         switch error {
-        case let error as KubeError: error.message
-        case let error as APIError: error.message
-        default: "\(error)"
+        case let error as UpstreamUnresponsive: error.description
+        case let error as UpstreamReset: error.description
+        default: APIError.reason(of: error)
         }
     }
 }

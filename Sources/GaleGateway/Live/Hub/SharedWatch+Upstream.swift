@@ -249,13 +249,19 @@ extension SharedWatch {
             switch error {
             case let error as APIError: error
             case let error as KubeError: APIError(error, verb: .read)
-            default: APIError(.clusterUnreachable, "cannot watch \(key.resource): \(error)")
+            default: APIError(.clusterUnreachable, "cannot watch \(key.resource): \(APIError.reason(of: error))")
             }
         retired = true
         let waiters = syncWaiters
         syncWaiters.removeAll()
         for waiter in waiters { waiter.resume(throwing: failure) }
         Task { await onRetire(self) }
+    }
+
+    /// Ends the watch for good with `error` for every subscriber, and stops its upstream.
+    func end(with error: APIError) {
+        failAll(error)
+        task?.cancel()
     }
 
     func failAll(_ error: APIError) {

@@ -51,12 +51,13 @@ actor WatchHub {
         }
     }
 
-    /// Stops every watch of a cluster (it was removed or its kubeconfig replaced).
-    func stopWatches(cluster: Int64) async {
-        let stopping = watches.filter { $0.key.cluster == cluster }
-        for (key, watch) in stopping {
+    /// Ends every watch of a cluster deleted from the registry: subscribers get `error` 1002 and
+    /// `unsubscribed` at once (no `reconnecting` first).
+    func endWatches(cluster: Int64) async {
+        let ending = watches.filter { $0.key.cluster == cluster }
+        for (key, watch) in ending {
             watches[key] = nil
-            await watch.stop()
+            await watch.end(with: APIError.clusterNotFound(String(cluster)))
         }
     }
 

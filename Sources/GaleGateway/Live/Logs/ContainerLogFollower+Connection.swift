@@ -119,7 +119,7 @@ extension ContainerLogFollower {
         case let error as APIError: return error
         case let error as KubeError where error.code == 400: return .invalidArgument(error.message)
         case let error as KubeError: return APIError(error, verb: .read)
-        default: return APIError(.clusterUnreachable, "\(error)")
+        default: return APIError(.clusterUnreachable, APIError.reason(of: error))
         }
     }
 
@@ -128,7 +128,7 @@ extension ContainerLogFollower {
         switch error {
         case let error as APIError: error.message
         case let error as KubeError: error.message
-        default: "\(error)"
+        default: APIError.reason(of: error)
         }
     }
 }

@@ -99,7 +99,7 @@ actor MetricsFeeds {
             } catch is CancellationError {
                 return
             } catch {
-                let reason = (error as? APIError)?.message ?? (error as? KubeError)?.message ?? "\(error)"
+                let reason = APIError.reason(of: error)
                 setState(key, backoff.failures >= 3 ? .unreachable : .reconnecting, reason: reason)
                 do { try await Task.sleep(for: min(backoff.next(), max(tick, .seconds(1)) * 4)) } catch { return }
             }
