@@ -111,13 +111,50 @@ struct LogMergeTests {
         #expect(error.message == "gone")
     }
 
+    @Test("a pod that joins a followed workload: live lines of the others wait for its backlog, which is merged in time order")
+    func joiningSourceIsMergedInOrder() throws {
+        let start = ContinuousClock.now
+        let configuration = LogMergeStateMachine.Configuration()
+        var machine = LogMergeStateMachine(configuration: configuration, sources: 1, sealed: false, now: start)
+        #expect(machine.push(try Self.line("old", second: 1), from: 0, now: start) == .accepted)
+        #expect(Self.emitted(machine.next(now: start))?.timeText == "2024-01-01T00:00:01Z")
+        // A new pod is found; the old one logs on, before the new one's backlog (from second 2) arrives.
+        let joined = start + .seconds(1)
+        let added = machine.addSource(now: joined)
+        #expect(machine.push(try Self.line("old", second: 4), from: 0, now: joined) == .accepted)
+        // Past the window, the old pod's line still waits for the newcomer...
+        #expect(Self.waits(machine.next(now: joined + .seconds(1)), until: joined + configuration.primingTimeout))
+        // ...whose backlog comes in, earlier lines first.
+        #expect(machine.push(try Self.line("new", second: 2), from: added, now: joined + .seconds(1)) == .accepted)
+        #expect(machine.push(try Self.line("new", second: 3), from: added, now: joined + .seconds(1)) == .accepted)
+        var order: [String] = []
+        var now = joined + .seconds(1)
+        while order.count < 3 {
+            switch machine.next(now: now) {
+            case .emit(let line, _): order.append("\(line.pod) \(line.timeText.suffix(3))")
+            case .wait(let until): now = until ?? now + .milliseconds(10)
+            default: Issue.record("the merge ended early")
+            }
+        }
+        #expect(order == ["new 02Z", "new 03Z", "old 04Z"])
+
+        // A pod that never connects is given up on after the priming timeout.
+        let silent = machine.addSource(now: now)
+        #expect(machine.push(try Self.line("old", second: 5), from: 0, now: now) == .accepted)
+        #expect(Self.waits(machine.next(now: now), until: now + configuration.primingTimeout))
+        let givenUp = now + configuration.primingTimeout
+        #expect(Self.waits(machine.next(now: givenUp), until: givenUp + configuration.window))
+        #expect(Self.emitted(machine.next(now: givenUp + configuration.window))?.pod == "old")
+        machine.finish(silent, failure: nil)
+    }
+
     @Test("an unsealed merge outlives its sources; close drops everything")
     func mergeLifetime() throws {
         let start = ContinuousClock.now
         var machine = LogMergeStateMachine(configuration: .init(), sources: 1, sealed: false, now: start)
         machine.finish(0, failure: nil)
         #expect(Self.waits(machine.next(now: start), until: nil))
-        let added = machine.addSource()
+        let added = machine.addSource(now: start)
         #expect(machine.push(try Self.line("late", second: 1), from: added, now: start) == .accepted)
         #expect(Self.emitted(machine.next(now: start))?.pod == "late")
         machine.seal()

@@ -3,9 +3,10 @@
 /// Each source (a container log) has a bounded queue. The earliest waiting line goes out when
 /// nothing earlier can still come: either every source that may still write has a line waiting,
 /// or the line arrived `window` ago — lines written before it by other containers have arrived
-/// by then, give or take the window. Until every source has connected (or `primingTimeout` has
-/// passed) the window rule does not apply, so that the backlogs of all logs, arriving at
-/// slightly different moments, are merged in time order. Equal times keep source order.
+/// by then, give or take the window. While a source has not connected yet (for at most
+/// `primingTimeout` after it was added) the window rule does not apply, so that its backlog is
+/// merged in time order with the others: at the start, and when a pod joins a followed
+/// workload later. Equal times keep source order.
 ///
 /// Pure: the caller passes the time, carries out the actions, and wakes the waiting sides
 /// (see ``LogMerger``).
@@ -56,6 +57,8 @@ struct LogMergeStateMachine: Sendable {
         var bytes = 0
         var connected: Bool
         var finished = false
+        /// When it was added; it is waited for until `primingTimeout` after that.
+        let added: Instant
 
         var count: Int { entries.count - head }
         var first: Entry? { head < entries.count ? entries[head] : nil }
@@ -77,16 +80,16 @@ struct LogMergeStateMachine: Sendable {
     private var sealed: Bool
     private var closed = false
     private var failure: APIError?
-    private let started: Instant
+    /// Since when every source has connected, finished or been given up on; `nil` while one is
+    /// still awaited.
     private var primedAt: Instant?
 
     /// A merge of `sources` logs. Unless `sealed`, more sources may be added and the merged log
     /// does not end when the present ones do.
     init(configuration: Configuration, sources: Int, sealed: Bool, now: Instant) {
         self.configuration = configuration
-        self.sources = Array(repeating: Source(connected: false), count: sources)
+        self.sources = Array(repeating: Source(connected: false, added: now), count: sources)
         self.sealed = sealed
-        self.started = now
     }
 
     /// Lines waiting to be read, across all sources.
@@ -95,9 +98,11 @@ struct LogMergeStateMachine: Sendable {
     /// Whether the reader went away.
     var isClosed: Bool { closed }
 
-    /// Adds a source (a pod that appeared later); returns its index.
-    mutating func addSource() -> Int {
-        sources.append(Source(connected: primedAt != nil))
+    /// Adds a source (a pod that appeared later); returns its index. Until it connects, live
+    /// lines of the others wait for its backlog.
+    mutating func addSource(now: Instant) -> Int {
+        sources.append(Source(connected: false, added: now))
+        primedAt = nil
         return sources.count - 1
     }
 
@@ -141,11 +146,10 @@ struct LogMergeStateMachine: Sendable {
     /// What the reader does now.
     mutating func next(now: Instant) -> ReadAction {
         if closed { return .finished }
-        if primedAt == nil,
-            now >= started + configuration.primingTimeout || sources.allSatisfy({ $0.connected || $0.finished })
-        {
-            primedAt = now
-        }
+        // The moment the last awaited source would be given up on, if one is still awaited.
+        let timeout = configuration.primingTimeout
+        let awaited = sources.filter { !$0.connected && !$0.finished }.map { $0.added + timeout }.filter { now < $0 }.min()
+        if primedAt == nil, awaited == nil { primedAt = now }
         var best: Int?
         var complete = true
         for index in sources.indices {
@@ -157,10 +161,10 @@ struct LogMergeStateMachine: Sendable {
         }
         guard let best, let entry = sources[best].first else {
             if sealed, sources.allSatisfy(\.finished) { return failure.map { .failed($0) } ?? .finished }
-            return .wait(until: primedAt == nil ? started + configuration.primingTimeout : nil)
+            return .wait(until: primedAt == nil ? awaited : nil)
         }
         if complete { return .emit(sources[best].removeFirst().line, source: best) }
-        guard let primedAt else { return .wait(until: started + configuration.primingTimeout) }
+        guard let primedAt else { return .wait(until: awaited) }
         let due = max(entry.arrival, primedAt) + configuration.window
         if now >= due { return .emit(sources[best].removeFirst().line, source: best) }
         return .wait(until: due)

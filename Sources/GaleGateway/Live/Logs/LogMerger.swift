@@ -47,7 +47,7 @@ final class LogMerger: Sendable {
 
     /// A new source (a pod that appeared); `nil` when the reader is gone.
     func addSource() -> Input? {
-        state.withLock { $0.machine.isClosed ? nil : $0.machine.addSource() }.map(input)
+        state.withLock { $0.machine.isClosed ? nil : $0.machine.addSource(now: .now) }.map(input)
     }
 
     /// No more sources will be added: the merged log ends when the present ones do.
