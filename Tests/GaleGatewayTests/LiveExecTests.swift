@@ -56,6 +56,33 @@ struct LiveExecTests {
         }
     }
 
+    @Test("Input written right behind opened is taken, never refused as for a closed channel")
+    func inputRightAfterOpened() async throws {
+        try await SimCluster.with { cluster in
+            let pod = try await cluster.runningPod(label: "app=nginx")
+            try await cluster.gateway.socket(.init(token: cluster.admin)) { socket in
+                _ = try await socket.hello()
+                for round in 1...20 {
+                    let id = "cat-\(round)"
+                    try await socket.send(
+                        .exec(.init(id: .string(id), cluster: String(cluster.id), namespace: "demo", pod: pod, command: ["cat"], tty: false)))
+                    var channel: UInt32 = 0
+                    try await socket.receive { frame in
+                        if case .opened(.string(id), let opened) = frame { channel = opened; return true }
+                        return false
+                    }
+                    // At once: the channel's body may not have started yet.
+                    try await socket.outbound.write(
+                        .binary(StreamFrame(channel: channel, stream: .stdin, payload: ByteBuffer(string: "round \(round)\n")).encoded()))
+                    var output = ""
+                    try await socket.readOutput(channel, into: &output) { $0.contains("round \(round)") }
+                    try await socket.send(.unsubscribe(channel: channel))
+                }
+            }
+            try await cluster.eventually { cluster.simulator.openExecSessions == 0 }
+        }
+    }
+
     @Test("Closing the socket ends the shell upstream; a viewer may not exec; a missing pod is 1004")
     func lifecycleAndRefusals() async throws {
         try await SimCluster.with { cluster in

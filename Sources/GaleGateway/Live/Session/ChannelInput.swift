@@ -19,6 +19,15 @@ enum ChannelKind: String, Sendable {
 
     /// Whether the channel survives its socket for the resume window. An exec does not: closing
     /// the browser ends the shell. Neither does a file transfer: its bytes are not replayed.
+    /// Whether the channel's body takes client input (stdin, resize, upload bytes, resync
+    /// requests); input for the others is refused at once.
+    var takesInput: Bool {
+        switch self {
+        case .watch, .exec, .upload, .download: true
+        case .logs, .events, .metrics: false
+        }
+    }
+
     var isResumable: Bool {
         switch self {
         case .watch, .logs, .events, .metrics: true

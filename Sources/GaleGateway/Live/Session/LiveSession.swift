@@ -43,6 +43,9 @@ final class LiveSession: Sendable {
         var nextChannel: UInt32 = 1
         var queue: OutboundQueue?
         var closed = false
+        /// Client input that arrived for a channel whose body has not yet said how to take it
+        /// (`opened` goes out before the body runs): its deliverers wait here, in order.
+        var inputWaiters: [UInt32: [CheckedContinuation<Void, Never>]] = [:]
         var detachedSince: ContinuousClock.Instant? = .now
         /// The last `status` sent per cluster, so that channels sharing a cluster do not repeat it
         /// and a resumed client learns the current state.
@@ -171,16 +174,45 @@ final class LiveSession: Sendable {
 
     /// Lets a channel receive client input and resync requests.
     func setControl(_ channel: UInt32, _ control: @escaping @Sendable (ChannelInput) async -> Void) {
-        state.withLock { $0.channels[channel]?.control = control }
+        let waiters = state.withLock { state in
+            state.channels[channel]?.control = control
+            return state.inputWaiters.removeValue(forKey: channel) ?? []
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Passes client input to `channel`, returning once the channel took it (an upload: once the
     /// bytes are upstream, which is how an upload's client is slowed to its container's pace);
     /// `false` when no such channel is open.
+    ///
+    /// Input may arrive right behind `opened`, before the channel's body has registered its
+    /// handler: it then waits for the handler (or the end of the channel), so a client may write
+    /// to a channel as soon as it is opened.
     func deliver(_ input: ChannelInput, to channel: UInt32) async -> Bool {
-        guard let control = state.withLock({ $0.channels[channel].flatMap { $0.ended ? nil : $0.control } }) else {
-            return false
+        enum Route {
+            case closed
+            case ready(@Sendable (ChannelInput) async -> Void)
+            case waitForHandler
         }
+        func route() -> Route {
+            state.withLock { state in
+                guard let open = state.channels[channel], !open.ended, open.kind.takesInput else { return .closed }
+                return open.control.map(Route.ready) ?? .waitForHandler
+            }
+        }
+        var next = route()
+        if case .waitForHandler = next {
+            await withCheckedContinuation { waiter in
+                let waiting = state.withLock { state in
+                    guard let open = state.channels[channel], !open.ended, open.control == nil else { return false }
+                    state.inputWaiters[channel, default: []].append(waiter)
+                    return true
+                }
+                if !waiting { waiter.resume() }
+            }
+            next = route()
+        }
+        guard case .ready(let control) = next else { return false }
         await control(input)
         return true
     }
@@ -200,7 +232,14 @@ final class LiveSession: Sendable {
 
     /// Records the end of a channel's body and tells the client.
     private func finish(_ channel: UInt32, _ end: ChannelEnd) {
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        defer {
+            // Whoever waited to give this channel input learns that it will not take it.
+            for waiter in waiters { waiter.resume() }
+        }
         let overflow: (@Sendable () -> Void)? = state.withLock { state in
+            // Taken in the same lock that ends the channel, so no deliverer can start waiting after.
+            waiters = state.inputWaiters.removeValue(forKey: channel) ?? []
             guard var open = state.channels[channel], !open.ended else { return nil }
             var frames: [ServerFrame] = []
             switch end {
