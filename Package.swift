@@ -88,9 +88,14 @@ let package = Package(
         .target(
             name: "GaleConsole",
             path: "clients",
-            exclude: ["README.md"],
+            exclude: ["README.md", "js/test", "js/README.md", "js/package.json", "js/check-types.mjs"],
             sources: ["GaleConsole.swift"],
-            resources: [.copy("console"), .copy("js")],
+            // The client's modules one by one (its tests and package files stay out): they land at
+            // the top of the resource folder, beside `console/`.
+            resources: [
+                .copy("console"), .copy("js/kubegale.js"), .copy("js/kubegale-core.js"), .copy("js/kubegale-channels.js"),
+                .copy("js/kubegale-streams.js"), .copy("js/kubegale.d.ts"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The server: HTTP routes, WebSocket sessions, auth, registry, metrics.

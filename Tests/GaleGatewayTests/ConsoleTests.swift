@@ -112,7 +112,13 @@ import Testing
         let folder = try #require(GaleConsole.resourceFolder())
         let files = StaticFiles(root: folder.appendingPathComponent("console"))
         #expect(files.file(at: "index.html") != nil)
-        #expect(StaticFiles(root: folder.appendingPathComponent("js")).file(at: "kubegale.js") != nil)
+        let client = StaticFiles(root: folder)
+        for module in ["kubegale.js", "kubegale-core.js", "kubegale-channels.js", "kubegale-streams.js", "kubegale.d.ts"] {
+            #expect(client.file(at: Substring(module)) != nil, "\(module)")
+        }
+        // Only what a browser loads: not the client's tests or package files.
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("test").path))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("package.json").path))
         #expect(GaleConsole.resourceFolder(besideExecutable: URL(fileURLWithPath: "/nonexistent")) == nil)
     }
 

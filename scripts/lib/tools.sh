@@ -1,7 +1,7 @@
 # Installs the test tools, idempotently and quietly. Source common.sh first.
 # shellcheck shell=bash
 
-PYTHON_TEST_PACKAGES=(websockets==17.4 pytest==9.2.0 jsonschema==4.26.0 pyyaml==6.0.4 selenium==4.53.0)
+PYTHON_TEST_PACKAGES=(websockets==17.4 pytest==9.2.0 jsonschema==4.26.0 pyyaml==6.0.4 selenium==4.51.0)
 AUTOBAHN_VERSION=25.10.1
 
 # ensure_python_venv: .venv with the Python packages the e2e tests and check scripts use.
@@ -76,12 +76,13 @@ ensure_debian_packages() {
     ((EUID == 0)) || sudo=(sudo)
     log "debian packages: installing ${missing[*]}"
     "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
 # ensure_browser_tools: headless Chromium with its driver and a font for the browser tests, and
-# Debian's node-xterm, which the console's terminal is made from.
+# Debian's node-xterm, which the console's terminal is made from, and tsc (node-typescript), which
+# compiles the JavaScript client's TypeScript declarations in its tests.
 ensure_browser_tools() {
-    ensure_debian_packages chromium chromium-driver fonts-dejavu-core node-xterm
+    ensure_debian_packages chromium chromium-driver fonts-dejavu-core node-xterm node-typescript
     command -v node >/dev/null || ensure_debian_packages nodejs
 }

@@ -28,11 +28,17 @@ struct ConsoleRoutes: Sendable {
 
     /// The routes for `configuration`, or `nil` when the console is off or its files are missing.
     init?(configuration: ConsoleConfiguration) {
-        guard configuration.enabled,
-            let root = configuration.directory ?? GaleConsole.resourceFolder()
-        else { return nil }
-        console = StaticFiles(root: root.appendingPathComponent("console", isDirectory: true))
-        client = StaticFiles(root: root.appendingPathComponent("js", isDirectory: true))
+        guard configuration.enabled else { return nil }
+        if let folder = configuration.directory {
+            // Laid out like the repository's clients/.
+            console = StaticFiles(root: folder.appendingPathComponent("console", isDirectory: true))
+            client = StaticFiles(root: folder.appendingPathComponent("js", isDirectory: true))
+        } else {
+            // The built-in copy: `console/` and the client's modules side by side.
+            guard let folder = GaleConsole.resourceFolder() else { return nil }
+            console = StaticFiles(root: folder.appendingPathComponent("console", isDirectory: true))
+            client = StaticFiles(root: folder)
+        }
         xterm = XtermBundle(directory: configuration.xtermDirectory)
     }
 
