@@ -89,7 +89,7 @@ phase_js() {
     mkdir -p "$KUBEGALE_OUTPUT/js"
     KUBEGALE_BIN=$(abs_path "$KUBEGALE_BIN") KUBEGALE_TEST_OUTPUT=$(abs_path "$KUBEGALE_OUTPUT/js") \
         timeout --kill-after=10 "$JS_TIMEOUT" \
-        node --experimental-websocket --no-warnings --test --test-reporter=spec clients/js/test/ \
+        node --experimental-websocket --no-warnings --test --test-reporter=spec clients/js/test/*.test.mjs \
         2>&1 | tee "$KUBEGALE_OUTPUT/js/node-test.log"
     return "${PIPESTATUS[0]}"
 }
