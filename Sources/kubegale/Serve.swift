@@ -153,7 +153,9 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let announce = Announcement(gateway: gateway)
-        services.insert(ListeningGateway(gateway: gateway, onListening: announce.print), at: 0)
+        // Services stop in reverse order: the gateway first (closing its connections to the demo
+        // cluster), then the simulator, which then has no open connection to wait for.
+        services.append(ListeningGateway(gateway: gateway, onListening: announce.print))
         let group = ServiceGroup(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
