@@ -6,7 +6,6 @@ import Logging
 /// The upstream side of a shared watch: list, watch with an idle watchdog, reconnect with
 /// backoff, relist on 410 and from scratch when the cluster is a new one.
 extension SharedWatch {
-
     /// Throws away what is known of the cluster and lists it again, sending subscribers the
     /// difference: its identity changed (see ``ClusterConnections``).
     func reset(reason: String) {
@@ -30,9 +29,10 @@ extension SharedWatch {
                 let client = try await connect()
                 if let reason = pendingReset ?? resetReason {
                     logger.notice("upstream is a new cluster; relisting from scratch", metadata: ["reason": "\(reason)"])
+                    try await relist(client, forgetting: true)
+                    // Only once the relist is done: one that fails is tried again.
                     pendingReset = nil
                     resetReason = nil
-                    try await relist(client, forgetting: true)
                     needsList = false
                 } else if needsList {
                     try await relist(client, forgetting: false)
@@ -79,8 +79,9 @@ extension SharedWatch {
         }
     }
 
-    /// Watches from the last resourceVersion until the server ends the watch. A watch silent for the idle timeout (the response head included)
-    /// throws ``UpstreamUnresponsive``; one cut by ``reset(reason:)`` throws ``UpstreamReset``.
+    /// Watches from the last resourceVersion until the server ends the watch. A watch silent for
+    /// the idle timeout (the response head included) whose server does not answer a probe throws
+    /// ``UpstreamUnresponsive``; one cut by ``reset(reason:)`` throws ``UpstreamReset``.
     func watchOnce(_ client: KubeClient) async throws {
         if let reason = pendingReset { throw UpstreamReset(reason: reason) }
         interruption = nil

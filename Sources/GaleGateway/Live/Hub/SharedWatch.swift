@@ -81,7 +81,8 @@ actor SharedWatch {
     var lastActivity = ContinuousClock.now
     /// Why this watch cut its own upstream request (the idle watchdog, a reset), if it did.
     var interruption: Interruption?
-    /// A relist from scratch asked for while no request was being read.
+    /// A relist from scratch asked for from outside (a new cluster identity): done at the next
+    /// turn of the upstream loop, which ``reset(reason:)`` brings about at once.
     var pendingReset: String?
     /// Delays between reconnection attempts; reset whenever a watch is established.
     var backoff: Backoff
