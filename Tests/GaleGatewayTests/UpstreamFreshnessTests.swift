@@ -121,6 +121,20 @@ import Testing
                 }
                 #expect(listed == expected)
                 #expect(view.statuses.last != "reconnecting")
+
+                // A client that comes back with a resourceVersion of the old cluster gets the new
+                // cluster's snapshot, never a "delta" computed from a version that means nothing now.
+                let oldVersion = try #require(view.events.first { $0.key == "demo/phantom-b" }?.resourceVersion)
+                let again = try await socket.subscribe([
+                    "stream": "watch", "cluster": .int(id), "resource": "configmaps", "namespace": "demo",
+                    "resourceVersion": .string(oldVersion),
+                ])
+                var resumed = view
+                resumed.synced = false
+                resumed.lastSeq = 0
+                try await socket.follow(again, into: &resumed) { $0.synced }
+                #expect(resumed.resyncs == 1)
+                #expect(resumed.versions == truth)
             }
         }
     }

@@ -6,12 +6,14 @@ extension SharedWatch {
     /// (integer resourceVersions) lies between its first entry and now — the history holds every
     /// change after its first entry.
     func changes(after version: String) -> [WatchChange]? {
+        if let resetFloor, (UInt64(version) ?? 0) < resetFloor { return nil }
         if version == resourceVersion { return [] }
         if let index = history.lastIndex(where: { $0.resourceVersion == version }) {
             return history[(index + 1)...].compactMap(\.change)
         }
-        guard let asked = UInt64(version), let first = history.first, let oldest = UInt64(first.resourceVersion),
-            let current = resourceVersion.flatMap(UInt64.init), asked >= oldest, asked <= current
+        guard resetFloor == nil, let asked = UInt64(version), let first = history.first,
+            let oldest = UInt64(first.resourceVersion), let current = resourceVersion.flatMap(UInt64.init),
+            asked >= oldest, asked <= current
         else { return nil }
         return history.filter { entry in UInt64(entry.resourceVersion).map { $0 > asked } ?? false }.compactMap(\.change)
     }
@@ -20,8 +22,8 @@ extension SharedWatch {
     /// ``upstreamChanges(from:until:client:resource:key:)``) and joined to the history; `nil` when the apiserver no
     /// longer has them (410), does not answer in time, or resourceVersions are not integers.
     func upstreamChanges(after version: String) async -> [WatchChange]? {
-        guard let asked = UInt64(version), asked > 0, let first = history.first, let oldest = UInt64(first.resourceVersion),
-            asked < oldest
+        guard resetFloor == nil, let asked = UInt64(version), asked > 0, let first = history.first,
+            let oldest = UInt64(first.resourceVersion), asked < oldest
         else { return nil }
         let resource = self.resource
         let key = self.key

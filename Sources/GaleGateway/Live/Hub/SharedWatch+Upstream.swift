@@ -181,7 +181,12 @@ extension SharedWatch {
         sortedEvents = nil
         addedEvents.removeAll()
         let wentBack = listVersion.flatMap { new in resourceVersion.map { Self.isOlder(new, than: $0) } } ?? false
-        if forgetting || wentBack { history.removeAll() }
+        if forgetting || wentBack {
+            history.removeAll()
+            // resourceVersions of the cluster before this one may look like this one's: from now
+            // on a client resuming from one below the new list, or not in the history, is resynced.
+            resetFloor = listVersion.flatMap(UInt64.init) ?? 0
+        }
         resourceVersion = listVersion
         if let listVersion { remember(listVersion, nil) }
         if !synced {

@@ -84,6 +84,10 @@ actor SharedWatch {
     /// A relist from scratch asked for from outside (a new cluster identity): done at the next
     /// turn of the upstream loop, which ``reset(reason:)`` brings about at once.
     var pendingReset: String?
+    /// Set when the cluster was found to be a new one: the first resourceVersion of the new one.
+    /// Resuming from an earlier version, or from one the history does not hold exactly, is then
+    /// answered with a snapshot — the version may be the old cluster's.
+    var resetFloor: UInt64?
     /// Delays between reconnection attempts; reset whenever a watch is established.
     var backoff: Backoff
 
