@@ -6,23 +6,29 @@ extension SharedWatch {
     /// (integer resourceVersions) lies between its first entry and now — the history holds every
     /// change after its first entry.
     func changes(after version: String) -> [WatchChange]? {
-        if let resetFloor, (UInt64(version) ?? 0) < resetFloor { return nil }
+        if isForgotten(version) { return nil }
         if version == resourceVersion { return [] }
         if let index = history.lastIndex(where: { $0.resourceVersion == version }) {
             return history[(index + 1)...].compactMap(\.change)
         }
-        guard resetFloor == nil, let asked = UInt64(version), let first = history.first,
+        guard let asked = UInt64(version), let first = history.first,
             let oldest = UInt64(first.resourceVersion), let current = resourceVersion.flatMap(UInt64.init),
             asked >= oldest, asked <= current
         else { return nil }
         return history.filter { entry in UInt64(entry.resourceVersion).map { $0 > asked } ?? false }.compactMap(\.change)
     }
 
+    /// Whether `version` may belong to a cluster this watch saw before the present one.
+    func isForgotten(_ version: String) -> Bool {
+        guard let forgottenThrough else { return false }
+        return (UInt64(version) ?? 0) <= forgottenThrough
+    }
+
     /// The changes after `version`, older than the history, asked of the apiserver (see
     /// ``upstreamChanges(from:until:client:resource:key:)``) and joined to the history; `nil` when the apiserver no
     /// longer has them (410), does not answer in time, or resourceVersions are not integers.
     func upstreamChanges(after version: String) async -> [WatchChange]? {
-        guard resetFloor == nil, let asked = UInt64(version), asked > 0, let first = history.first,
+        guard !isForgotten(version), let asked = UInt64(version), asked > 0, let first = history.first,
             let oldest = UInt64(first.resourceVersion), asked < oldest
         else { return nil }
         let resource = self.resource

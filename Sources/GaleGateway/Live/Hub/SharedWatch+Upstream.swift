@@ -183,9 +183,10 @@ extension SharedWatch {
         let wentBack = listVersion.flatMap { new in resourceVersion.map { Self.isOlder(new, than: $0) } } ?? false
         if forgetting || wentBack {
             history.removeAll()
-            // resourceVersions of the cluster before this one may look like this one's: from now
-            // on a client resuming from one below the new list, or not in the history, is resynced.
-            resetFloor = listVersion.flatMap(UInt64.init) ?? 0
+            // The cluster before this one issued versions up to (at least) the last one seen here;
+            // the new one reuses those numbers. A client resuming from one of them is resynced.
+            let seen = resourceVersion.flatMap(UInt64.init) ?? 0
+            forgottenThrough = max(forgottenThrough ?? 0, seen)
         }
         resourceVersion = listVersion
         if let listVersion { remember(listVersion, nil) }

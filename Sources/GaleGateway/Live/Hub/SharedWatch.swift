@@ -84,10 +84,11 @@ actor SharedWatch {
     /// A relist from scratch asked for from outside (a new cluster identity): done at the next
     /// turn of the upstream loop, which ``reset(reason:)`` brings about at once.
     var pendingReset: String?
-    /// Set when the cluster was found to be a new one: the first resourceVersion of the new one.
-    /// Resuming from an earlier version, or from one the history does not hold exactly, is then
-    /// answered with a snapshot — the version may be the old cluster's.
-    var resetFloor: UInt64?
+    /// Set when the cluster was found to be a new one: the highest resourceVersion seen from the
+    /// clusters before it. A client resuming from a version up to this one gets a snapshot — the
+    /// version may be an old cluster's, whose number the new one reuses; later ones can only be
+    /// the new cluster's.
+    var forgottenThrough: UInt64?
     /// Delays between reconnection attempts; reset whenever a watch is established.
     var backoff: Backoff
 
