@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Chaos and soak run against KubeSim: many WebSocket clients, mutations and faults, then checks
 # that every client's view equals the cluster and nothing leaked. See Tests/chaos/README.md.
-#   scripts/chaos.sh [--duration SECONDS] [--clients N] [--seed N] [--output DIR]
+#   scripts/chaos.sh [--duration SECONDS] [--clients N] [--seed N] [--output DIR] [--faults a,b,...]
 # KUBEGALE_BIN chooses the executable (default .build/debug/kubegale).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ args=()
 while (($#)); do
     case $1 in
         --duration) duration=$2; args+=("$1" "$2"); shift 2 ;;
-        --clients | --seed | --output) args+=("$1" "$2"); shift 2 ;;
+        --clients | --seed | --output | --faults) args+=("$1" "$2"); shift 2 ;;
         -h | --help) exec .venv/bin/python Tests/chaos/chaos.py --help ;;
         *) echo "chaos.sh: unknown option $1" >&2; exit 2 ;;
     esac
