@@ -159,9 +159,7 @@ struct LiveResumeTests {
         }
         func register(_ gateway: TestGateway) async throws -> (token: String, id: Int64) {
             let admin = try await gateway.token()
-            let (_, created) = try await gateway.http(
-                .POST, "/clusters", token: admin, body: ["name": "sim", "kubeconfig": .string(kubeconfig)])
-            return (admin, try #require(created["data"]?["id"]?.intValue))
+            return (admin, try await gateway.register("sim", kubeconfig: kubeconfig, token: admin))
         }
         // The first gateway: a client watches, then the gateway goes away.
         let seen = try await TestGateway.with { gateway in
@@ -169,12 +167,7 @@ struct LiveResumeTests {
             let result = Shared(WatchView())
             try await gateway.socket(.init(token: admin)) { socket in
                 _ = try await socket.hello()
-                let channel = try await socket.subscribe([
-                    "stream": "watch", "cluster": .int(id), "resource": "configmaps", "namespace": "demo",
-                ])
-                var view = WatchView()
-                try await socket.follow(channel, into: &view) { $0.synced }
-                result.set(view)
+                result.set(try await socket.watchConfigMaps(cluster: id).view)
             }
             return result.get()
         }

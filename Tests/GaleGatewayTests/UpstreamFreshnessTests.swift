@@ -19,17 +19,6 @@ import Testing
         KubeSimServer(configuration: .init(port: port, token: token, podStartDelay: .milliseconds(50), tls: false))
     }
 
-    static func names(_ client: KubeClient, _ path: String) async throws -> [String: String] {
-        let list = try await client.get(path: path)
-        var versions: [String: String] = [:]
-        for item in list["items"]?.arrayValue ?? [] {
-            let metadata = item["metadata"]
-            versions[(metadata?["namespace"]?.stringValue ?? "") + "/" + (metadata?["name"]?.stringValue ?? "")] =
-                metadata?["resourceVersion"]?.stringValue ?? ""
-        }
-        return versions
-    }
-
     static func configMap(_ name: String) -> GaleJSON.JSONValue {
         ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": "demo"], "data": ["v": "1"]]
     }
@@ -65,9 +54,7 @@ import Testing
         let port = try await first.start()
         try await TestGateway.with(probeInterval: .milliseconds(500)) { gateway in
             let admin = try await gateway.token()
-            let (_, created) = try await gateway.http(
-                .POST, "/clusters", token: admin, body: ["name": "fresh", "kubeconfig": .string(try first.kubeconfig())])
-            let id = try #require(created["data"]?["id"]?.intValue)
+            let id = try await gateway.register("fresh", kubeconfig: try first.kubeconfig(), token: admin)
             let resource = try #require(ResourceCatalogLookup.configMaps)
             let path = "/api/v1/namespaces/demo/configmaps"
             let firstClient = try KubeClient(target: try Kubeconfig(yaml: try first.kubeconfig()).resolve())
@@ -85,11 +72,9 @@ import Testing
 
             try await gateway.socket(.init(token: admin)) { socket in
                 _ = try await socket.hello()
-                let channel = try await socket.subscribe([
-                    "stream": "watch", "cluster": .int(id), "resource": "configmaps", "namespace": "demo",
-                ])
-                var view = WatchView()
-                try await socket.follow(channel, into: &view) { $0.synced }
+                let watched = try await socket.watchConfigMaps(cluster: id)
+                let channel = watched.channel
+                var view = watched.view
                 #expect(view.objects["demo/phantom-a"] != nil)
                 #expect(try await cachedNames().contains("phantom-a"))
 
@@ -102,7 +87,7 @@ import Testing
                 defer { Task { try? await client.shutdown() } }
                 _ = try await client.create(resource, namespace: "demo", object: Self.configMap("only-in-second"))
 
-                let truth = try await Self.names(client, path)
+                let truth = try await client.versions(path)
                 try await socket.follow(channel, into: &view) { view in
                     view.objects["demo/only-in-second"] != nil && view.objects["demo/phantom-a"] == nil
                         && view.objects["demo/phantom-b"] == nil
@@ -131,7 +116,7 @@ import Testing
                     filler += 1
                     _ = try await client.create(resource, namespace: "demo", object: Self.configMap("filler-\(filler)"))
                 }
-                let now = try await Self.names(client, path)
+                let now = try await client.versions(path)
                 let again = try await socket.subscribe([
                     "stream": "watch", "cluster": .int(id), "resource": "configmaps", "namespace": "demo",
                     "resourceVersion": .string(oldVersion),
@@ -191,17 +176,13 @@ import Testing
         live.watchIdleTimeout = .seconds(2)
         try await TestGateway.with(probeInterval: .seconds(1), live: live) { gateway in
             let admin = try await gateway.token()
-            let (_, created) = try await gateway.http(
-                .POST, "/clusters", token: admin, body: ["name": "hung", "kubeconfig": .string(sim.kubeconfig)])
-            let id = try #require(created["data"]?["id"]?.intValue)
+            let id = try await gateway.register("hung", kubeconfig: sim.kubeconfig, token: admin)
             let simulator = sim.process.processIdentifier
             try await gateway.socket(.init(token: admin)) { socket in
                 _ = try await socket.hello()
-                let channel = try await socket.subscribe([
-                    "stream": "watch", "cluster": .int(id), "resource": "configmaps", "namespace": "demo",
-                ])
-                var view = WatchView()
-                try await socket.follow(channel, into: &view) { $0.synced }
+                let watched = try await socket.watchConfigMaps(cluster: id)
+                let channel = watched.channel
+                var view = watched.view
 
                 kill(simulator, SIGSTOP)
                 try await socket.follow(channel, into: &view) { $0.statuses.contains("reconnecting") }
@@ -231,11 +212,7 @@ import Testing
         try await SimCluster.with { cluster in
             try await cluster.gateway.socket(.init(token: cluster.admin)) { socket in
                 _ = try await socket.hello()
-                let channel = try await socket.subscribe([
-                    "stream": "watch", "cluster": .int(cluster.id), "resource": "configmaps", "namespace": "demo",
-                ])
-                var view = WatchView()
-                try await socket.follow(channel, into: &view) { $0.synced }
+                let (channel, _) = try await socket.watchConfigMaps(cluster: cluster.id)
                 let deleted = try await cluster.confirmed(.DELETE, "/clusters/\(cluster.id)", [:])
                 #expect(deleted["code"]?.intValue == 0, "\(deleted)")
                 var code: ErrorCode?
@@ -282,9 +259,7 @@ import Testing
                     user: gone
                 current-context: gone
                 """
-            let (_, created) = try await gateway.http(
-                .POST, "/clusters", token: admin, body: ["name": "gone", "kubeconfig": .string(kubeconfig)])
-            let id = try #require(created["data"]?["id"]?.intValue)
+            let id = try await gateway.register("gone", kubeconfig: kubeconfig, token: admin)
             let (_, pods) = try await gateway.http(.GET, "/pods?cluster_id=\(id)&namespace=demo", token: admin)
             #expect(pods["code"]?.intValue == 1006)
             let message = try #require(pods["msg"]?.stringValue)

@@ -96,6 +96,19 @@ extension TestSocket {
         }
     }
 
+    /// Watches the config maps of `namespace` on cluster `id` until synced; returns the channel and
+    /// what it showed.
+    mutating func watchConfigMaps(cluster id: Int64, namespace: String = "demo") async throws -> (
+        channel: UInt32, view: WatchView
+    ) {
+        let channel = try await subscribe([
+            "stream": "watch", "cluster": .int(id), "resource": "configmaps", "namespace": .string(namespace),
+        ])
+        var view = WatchView()
+        try await follow(channel, into: &view) { $0.synced }
+        return (channel, view)
+    }
+
     /// Feeds frames to `view` until `done` holds.
     mutating func follow(_ channel: UInt32, into view: inout WatchView, until done: (WatchView) -> Bool) async throws {
         while !done(view) {
@@ -146,14 +159,7 @@ extension SimCluster {
     func clusterVersions(_ path: String) async throws -> [String: String] {
         let client = try kubeClient()
         defer { Task { try? await client.shutdown() } }
-        let list = try await client.get(path: path)
-        var versions: [String: String] = [:]
-        for item in list["items"]?.arrayValue ?? [] {
-            let metadata = item["metadata"]
-            versions[(metadata?["namespace"]?.stringValue ?? "") + "/" + (metadata?["name"]?.stringValue ?? "")] =
-                metadata?["resourceVersion"]?.stringValue ?? ""
-        }
-        return versions
+        return try await client.versions(path)
     }
 
     /// Polls until `condition` holds (at most `timeout`).
@@ -164,5 +170,19 @@ extension SimCluster {
             try await Task.sleep(for: .milliseconds(50))
         }
         throw TestFailure("condition not met within \(timeout)")
+    }
+}
+
+extension KubeClient {
+    /// `namespace/name` → resourceVersion of the objects of a collection path now.
+    func versions(_ path: String) async throws -> [String: String] {
+        let list = try await get(path: path)
+        var versions: [String: String] = [:]
+        for item in list["items"]?.arrayValue ?? [] {
+            let metadata = item["metadata"]
+            versions[(metadata?["namespace"]?.stringValue ?? "") + "/" + (metadata?["name"]?.stringValue ?? "")] =
+                metadata?["resourceVersion"]?.stringValue ?? ""
+        }
+        return versions
     }
 }

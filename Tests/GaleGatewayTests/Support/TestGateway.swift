@@ -97,6 +97,14 @@ struct TestGateway {
         try await gateway.tokens.issue(subject: "tester-\(role)", role: role, clusters: clusters, ttl: ttl, now: now)
     }
 
+    /// Registers a cluster through `POST /clusters`; returns its id.
+    func register(_ name: String, kubeconfig: String, token: String) async throws -> Int64 {
+        let (_, created) = try await http(
+            .POST, "/clusters", token: token, body: ["name": .string(name), "kubeconfig": .string(kubeconfig)])
+        guard let id = created["data"]?["id"]?.intValue else { throw TestFailure("cannot register \(name): \(created)") }
+        return id
+    }
+
     /// One HTTP call; returns the status and the parsed envelope.
     func http(
         _ method: HTTPMethod,
