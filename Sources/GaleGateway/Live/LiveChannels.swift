@@ -56,6 +56,8 @@ struct LiveChannels: Sendable {
         } catch let error as APIError {
             throw error
         } catch {
+            // The client gets 5001 without the text; the log keeps what happened.
+            logger.error("cannot read the cluster registry", metadata: ["cluster.id": "\(id)", "error": "\(error)"])
             throw APIError.internalError
         }
     }
@@ -82,6 +84,7 @@ struct LiveChannels: Sendable {
         } catch let error as APIError {
             throw error
         } catch {
+            logger.error("cannot open a shared watch", metadata: ["watch": "\(key)", "error": "\(error)"])
             throw APIError(.internalError, "cannot watch \(key.resource)")
         }
         let channel = WatchChannel(hub: hub, watch: watch, mailbox: mailbox, cluster: String(key.cluster))
