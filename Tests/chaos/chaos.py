@@ -504,7 +504,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=120, help="seconds of chaos (default 120)")
     parser.add_argument("--clients", type=int, default=200, help="concurrent clients (default 200)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--output", default="chaos-out", help="directory for chaos-summary.json")
+    parser.add_argument("--output", default=".test-output/chaos", help="directory for chaos-summary.json")
     parser.add_argument("--binary", default=".build/debug/kubegale", help="the kubegale executable")
     parser.add_argument("--faults", default=",".join(FAULTS), type=lambda text: [f for f in text.split(",") if f],
                         help=f"the fault cycle, comma-separated (default {','.join(FAULTS)})")
