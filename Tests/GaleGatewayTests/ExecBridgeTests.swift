@@ -49,7 +49,7 @@ extension TerminalTests {
                     let target = ExecBridge.Target(
                         namespace: "demo", pod: pod, command: ["sh"], tty: true, cols: 100, rows: 30)
                     let bridge = try await ExecBridge.open(
-                        client: client, target: target, configuration: .init(idleTimeout: .milliseconds(400)))
+                        client: client, target: target, configuration: .init(idleTimeout: .seconds(1)))
                     let output = Mutex("")
                     let started = ContinuousClock.now
                     let pumping = Task {
@@ -58,14 +58,15 @@ extension TerminalTests {
                             return true
                         }
                     }
-                    // Activity keeps it open past the timeout.
-                    for _ in 0..<4 {
-                        try await Task.sleep(for: .milliseconds(200))
+                    // Activity keeps it open past the timeout: input every 250 ms for 1.5 s (each gap
+                    // far below the timeout, so that a loaded machine's late wake-up does not end it).
+                    for _ in 0..<6 {
+                        try await Task.sleep(for: .milliseconds(250))
                         try await bridge.stdin(Array("\r".utf8))
                     }
                     try await bridge.stdin(Array("stty size\r".utf8))
                     #expect(try await pumping.value == .idle)
-                    #expect(ContinuousClock.now - started >= .milliseconds(1200))
+                    #expect(ContinuousClock.now - started >= .milliseconds(2500))
                     #expect(output.withLock { $0 }.contains("30 100\r\n"))
                     #expect(try await eventually { cluster.simulator.openExecSessions == 0 })
                 }

@@ -123,9 +123,20 @@ struct LogStreamTests {
             let subscription = try await fixture.subscribe(["namespace": "demo", "name": .string(pod), "tailLines": 5])
             let states = StateLog()
             let faults = fixture.cluster.simulator.faults
+            // The second cut waits until the stream is back from the first: lines that arrive as a
+            // reconnect's backlog could otherwise reach 40 before the new stream is there to cut.
+            let cuts = Shared(0)
             let lines = try await fixture.read(subscription, onState: states.append) { lines in
-                if lines.count == 15 || lines.count == 40 { faults.dropLogStreams() }
-                return lines.count >= 70
+                let reported = states.all.map(\.0)
+                let back = reported.firstIndex(of: .reconnecting).map { reported[$0...].contains(.connected) } ?? false
+                if cuts.get() == 0, lines.count >= 15 {
+                    cuts.set(1)
+                    faults.dropLogStreams()
+                } else if cuts.get() == 1, lines.count >= 40, back {
+                    cuts.set(2)
+                    faults.dropLogStreams()
+                }
+                return cuts.get() == 2 && lines.count >= 70 && states.all.last?.0 == .connected
             }
             #expect(Set(lines.map(\.timeText)).count == lines.count)
             #expect(LogFixture.isContiguous(lines, in: try await fixture.fullLog(pod: pod)))
