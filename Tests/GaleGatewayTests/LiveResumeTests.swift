@@ -98,7 +98,12 @@ struct LiveResumeTests {
         try await SimCluster.with(live: live) { cluster in
             let (session, channel, view) = try await Self.watchThenLeave(cluster)
             try await Self.create(cluster, (1...8).map { "gap-\($0)" })
-            try await Task.sleep(for: .milliseconds(300))
+            // The shared watch has the last change (its cached list shows it), so the detached
+            // session's channel has been handed all eight: more than its ring keeps.
+            try await cluster.eventually {
+                let (_, listed) = try await cluster.get("/configmaps", ["namespace": "demo", "pageSize": "500"])
+                return (listed["data"]?["items"]?.arrayValue ?? []).contains { $0["metadata"]?["name"] == "gap-8" }
+            }
             let resumed = Shared(view)
             try await cluster.gateway.socket(.init(token: cluster.admin)) { socket in
                 _ = try await socket.hello()

@@ -123,8 +123,9 @@ struct LogStreamTests {
             let subscription = try await fixture.subscribe(["namespace": "demo", "name": .string(pod), "tailLines": 5])
             let states = StateLog()
             let faults = fixture.cluster.simulator.faults
-            // The second cut waits until the stream is back from the first: lines that arrive as a
-            // reconnect's backlog could otherwise reach 40 before the new stream is there to cut.
+            // The second cut waits until the stream is back from the first (reported connected, and
+            // open on KubeSim): lines that arrive as a reconnect's backlog could otherwise reach 40
+            // before the new stream is there to cut.
             let cuts = Shared(0)
             let lines = try await fixture.read(subscription, onState: states.append) { lines in
                 let reported = states.all.map(\.0)
@@ -132,7 +133,7 @@ struct LogStreamTests {
                 if cuts.get() == 0, lines.count >= 15 {
                     cuts.set(1)
                     faults.dropLogStreams()
-                } else if cuts.get() == 1, lines.count >= 40, back {
+                } else if cuts.get() == 1, lines.count >= 40, back, faults.openLogStreamCount > 0 {
                     cuts.set(2)
                     faults.dropLogStreams()
                 }
