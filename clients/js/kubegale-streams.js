@@ -218,21 +218,17 @@ function transfer(client, frame, handler, signal) {
   return new Promise((resolve, reject) => {
     let channel = null;
     let settled = false;
+    /** Settles once: stops listening to the abort signal and the channel, then `outcome(value)`. */
+    const finish = (outcome, value) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener("abort", abort);
+      if (channel !== null) client._unbindChannel(channel, channelHandler);
+      outcome(value);
+    };
     const settle = {
-      resolve(value) {
-        if (settled) return;
-        settled = true;
-        signal?.removeEventListener("abort", abort);
-        if (channel !== null) client._unbindChannel(channel, channelHandler);
-        resolve(value);
-      },
-      reject(error) {
-        if (settled) return;
-        settled = true;
-        signal?.removeEventListener("abort", abort);
-        if (channel !== null) client._unbindChannel(channel, channelHandler);
-        reject(error);
-      },
+      resolve: (value) => finish(resolve, value),
+      reject: (error) => finish(reject, error),
       /** Gives up on the transfer from this side: closes its channel too. */
       abandon(error) {
         if (settled) return;
