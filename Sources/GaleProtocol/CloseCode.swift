@@ -10,6 +10,8 @@ public enum CloseCode {
     public static let policyViolation: UInt16 = 1008
     /// 1009 — a frame, message or decompressed message exceeded the configured limit.
     public static let messageTooBig: UInt16 = 1009
+    /// 1013 — try again later: the gateway has as many sockets open as it allows.
+    public static let tryAgainLater: UInt16 = 1013
     /// 4001 — the socket presented no valid credentials (code 2001).
     public static let unauthenticated: UInt16 = 4001
     /// 4002 — the socket's token expired (code 2002); reconnect with a fresh token.

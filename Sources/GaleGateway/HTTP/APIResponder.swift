@@ -21,7 +21,7 @@ struct APIResponder: Sendable {
         let query = APIPath.query(request.uri)
         let principal: Principal
         do throws(APIError) {
-            principal = try await authority.authenticate(BearerToken.find(headers: request.headers, query: query))
+            principal = try await authority.authenticate(BearerToken.forHTTP(headers: request.headers, query: query))
         } catch {
             return Self.response(Envelope(error), errorStatus: errorStatus)
         }

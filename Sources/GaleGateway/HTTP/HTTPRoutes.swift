@@ -11,6 +11,7 @@ struct HTTPRoutes {
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.middlewares.add(RequestLogMiddleware())
+        gateway.sessions.origins.addRefusals(to: router)
         let errorStatus = gateway.configuration.errorHTTPStatus
         let api = APIResponder(
             authority: gateway.tokens,
@@ -47,7 +48,7 @@ struct HTTPRoutes {
         let authority = gateway.tokens
         router.get("/metrics") { request, _ -> Response in
             do throws(APIError) {
-                let token = BearerToken.find(headers: request.headers, query: APIPath.query(request.uri))
+                let token = try BearerToken.forHTTP(headers: request.headers, query: APIPath.query(request.uri))
                 try await authority.authenticate(token).requireRole(.admin, for: "read metrics")
             } catch {
                 return APIResponder.response(Envelope(error), errorStatus: errorStatus)

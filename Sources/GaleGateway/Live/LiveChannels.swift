@@ -39,9 +39,9 @@ struct LiveChannels: Sendable {
                 cluster: frame.cluster, options: frame.options, principal: principal, logger: logger)
             let channel = LogChannel(subscription: subscription, cluster: String(record.id))
             let opened = session.open(
-                .logs, maxChannels: configuration.maxChannelsPerSession,
+                .logs, cluster: String(record.id), maxChannels: configuration.maxChannelsPerSession,
                 opening: { .subscribed(id: frame.id, channel: $0) }, body: channel.run)
-            if opened == nil { throw tooManyChannels }
+            if opened == nil { throw tooManyChannels(.logs, session) }
         default:
             throw APIError.invalidArgument("stream \"\(frame.stream)\" is not available")
         }
@@ -89,12 +89,12 @@ struct LiveChannels: Sendable {
         }
         let channel = WatchChannel(hub: hub, watch: watch, mailbox: mailbox, cluster: String(key.cluster))
         let opened = session.open(
-            kind, maxChannels: configuration.maxChannelsPerSession, opening: { .subscribed(id: id, channel: $0) },
-            body: channel.run)
+            kind, cluster: String(key.cluster), maxChannels: configuration.maxChannelsPerSession,
+            opening: { .subscribed(id: id, channel: $0) }, body: channel.run)
         if opened == nil {
             mailbox.close()
             await watch.unsubscribe(mailbox)
-            throw tooManyChannels
+            throw tooManyChannels(kind, session)
         }
     }
 
@@ -112,11 +112,12 @@ struct LiveChannels: Sendable {
         let (subscription, items) = await metrics.subscribe(key, interval: .seconds(seconds))
         let channel = MetricsChannel(feeds: metrics, key: key, subscription: subscription, items: items)
         let opened = session.open(
-            .metrics, maxChannels: configuration.maxChannelsPerSession, opening: { .subscribed(id: id, channel: $0) },
+            .metrics, cluster: String(cluster), maxChannels: configuration.maxChannelsPerSession,
+            opening: { .subscribed(id: id, channel: $0) },
             body: channel.run)
         if opened == nil {
             await metrics.unsubscribe(key, id: subscription)
-            throw tooManyChannels
+            throw tooManyChannels(.metrics, session)
         }
     }
 
@@ -174,7 +175,7 @@ struct LiveChannels: Sendable {
             kind, maxChannels: configuration.maxChannelsPerSession, opening: { .opened(id: id, channel: $0) }, body: body)
         if opened == nil {
             await release()
-            throw tooManyChannels
+            throw tooManyChannels(kind, session)
         }
     }
 
@@ -218,7 +219,8 @@ struct LiveChannels: Sendable {
 
     private static let pods = ResourceCatalog.standard.resource(named: "pods")!
 
-    private var tooManyChannels: APIError {
-        .invalidArgument("too many open channels (at most \(configuration.maxChannelsPerSession) per session)")
+    /// Why `session` could not open a channel of `kind` (its limit, or its subject's quota).
+    private func tooManyChannels(_ kind: ChannelKind, _ session: LiveSession) -> APIError {
+        session.refusal(opening: kind, maxChannels: configuration.maxChannelsPerSession)
     }
 }

@@ -61,7 +61,8 @@ public final class Gateway: Service {
 
         metrics = GatewayMetrics()
         sessions = SessionRegistry(
-            metrics: metrics, live: LiveSessions(resumeWindow: configuration.live.resumeWindow))
+            metrics: metrics, security: configuration.webSocketSecurity,
+            live: LiveSessions(resumeWindow: configuration.live.resumeWindow, security: configuration.webSocketSecurity))
         let connections = ClusterConnections(registry: registry, logger: logger)
         self.connections = connections
         let hub = WatchHub(
@@ -182,7 +183,7 @@ public final class Gateway: Service {
         }
         var extensions: [WebSocketExtensionFactory] = []
         if limits.compression {
-            extensions.append(MeteredDeflateBuilder.factory(maxDecompressedSize: limits.maxDecompressedSize, metrics: metrics))
+            extensions.append(MeteredDeflateBuilder.factory(limits: limits, metrics: metrics))
         }
         let webSocketConfiguration = WebSocketServerConfiguration(
             maxFrameSize: limits.maxFrameSize,

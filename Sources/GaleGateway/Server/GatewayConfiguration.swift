@@ -31,6 +31,8 @@ public struct GatewayConfiguration: Sendable {
     public var errorHTTPStatus: ErrorHTTPStatus
     /// The web console at `/`.
     public var console: ConsoleConfiguration
+    /// Allowed browser origins and per-subject socket, channel and stream quotas.
+    public var webSocketSecurity = WebSocketSecurity()
 
     public init(
         host: String = "127.0.0.1",

@@ -46,7 +46,9 @@ final class GatewaySession: Sendable {
         limits: WebSocketLimits,
         metrics: GatewayMetrics,
         logger: Logger,
-        origin: RequestOrigin? = nil
+        origin: RequestOrigin? = nil,
+        quotas: SubjectQuotas? = nil,
+        maxQueuedBytes: Int = .max
     ) {
         self.principal = principal
         self.origin = origin
@@ -57,13 +59,13 @@ final class GatewaySession: Sendable {
         self.liveSessions = liveSessions
         self.limits = limits
         self.metrics = metrics
-        let live = LiveSession(principal: principal, replay: channels.configuration.replay)
+        let live = LiveSession(principal: principal, replay: channels.configuration.replay, quotas: quotas)
         self.live = Mutex(live)
         var logger = logger
         logger[metadataKey: "session"] = "\(live.id)"
         logger[metadataKey: "subject"] = "\(principal.subject)"
         self.logger = logger
-        self.queue = OutboundQueue(capacity: limits.outboundQueueCapacity)
+        self.queue = OutboundQueue(capacity: limits.outboundQueueCapacity, maxBytes: maxQueuedBytes)
     }
 
     /// The id of the live session this socket serves (it changes when the client resumes another).
@@ -85,6 +87,8 @@ final class GatewaySession: Sendable {
             expiry.cancel()
             liveSession.detach(queue)
             queue.finish()
+            // Bounds the detached sessions at once rather than at the next sweep.
+            liveSessions.sweep()
         }
         do {
             try await withTaskCancellationHandler {
@@ -128,6 +132,12 @@ final class GatewaySession: Sendable {
             var inFlight = 0
             for try await message in inbound.messages(maxSize: limits.maxMessageSize) {
                 metrics.framesIn.increment()
+                // The transport checks the size of fragmented messages only; a single frame may
+                // be as large as the frame limit.
+                if message.byteCount > limits.maxMessageSize {
+                    queue.abort(with: .close(code: CloseCode.messageTooBig, reason: "message too big"))
+                    break
+                }
                 switch message {
                 case .text(let text):
                     metrics.bytesIn.increment(by: Int64(text.utf8.count))
@@ -215,8 +225,9 @@ final class GatewaySession: Sendable {
         await send(.error(id: nil, channel: channel, code: .invalidArgument, msg: "no open channel \(channel)"))
     }
 
-    /// A client `hello` naming an earlier session takes it over: what each listed channel missed
-    /// is replayed (or resynced), unlisted channels are closed. Without a resumable session the
+    /// A client `hello` naming an earlier session of the same subject takes it over with this
+    /// socket's principal (its token's role and scope): what each listed channel missed is
+    /// replayed (or resynced), unlisted channels and those the token may not see are closed. Without a resumable session the
     /// answer is a `hello` of the current one — a new session, as the client can tell by its id.
     private func resume(_ hello: ClientFrame.Hello) async {
         let current = liveSession
@@ -232,7 +243,7 @@ final class GatewaySession: Sendable {
         liveSessions.remove(current)
         logger.info("session resumed", metadata: ["resumed": "\(previous.id)"])
         await previous.attach(
-            queue, hello: .hello(helloFrame(previous.id)), resume: hello.lastSeq,
+            queue, hello: .hello(helloFrame(previous.id)), resume: hello.lastSeq, principal: principal,
             onOverflow: { [weak self] in self?.dropSlowConsumer() })
     }
 

@@ -17,7 +17,8 @@ import WSCore
 ///   7692 lets a server add to any offer), so one compressed event can go to every subscriber
 ///   (``EncodedMembers``); frames that arrive here compressed already pass through;
 /// - a message that inflates past the configured limit closes the socket with 1009 (the
-///   library reports 1011), and a corrupt DEFLATE stream with 1002;
+///   library reports 1011), and a corrupt DEFLATE stream with 1002; the limit holds for the
+///   whole message, over all its frames, and is never above the message limit;
 /// - bytes before and after compression are counted for the compression-ratio metrics.
 struct MeteredDeflateBuilder: WebSocketExtensionBuilder {
     static let name = "permessage-deflate"
@@ -29,11 +30,26 @@ struct MeteredDeflateBuilder: WebSocketExtensionBuilder {
 
     let base: any WebSocketExtensionBuilder
     let metrics: GatewayMetrics
+    /// Largest message, over all its frames, after inflation.
+    let maxMessageSize: Int
+
+    /// - Parameters:
+    ///   - limits: The frame and message limits: one received frame may inflate to
+    ///     `maxDecompressedSize`, one message to `maxMessageSize`, whichever is smaller.
+    ///   - metrics: Where byte counts go.
+    static func factory(limits: WebSocketLimits, metrics: GatewayMetrics) -> WebSocketExtensionFactory {
+        factory(
+            maxDecompressedSize: min(limits.maxDecompressedSize, limits.maxMessageSize),
+            maxMessageSize: limits.maxMessageSize, metrics: metrics)
+    }
 
     /// - Parameters:
     ///   - maxDecompressedSize: Largest payload one received frame may inflate to.
+    ///   - maxMessageSize: Largest message, over all its frames, after inflation.
     ///   - metrics: Where byte counts go.
-    static func factory(maxDecompressedSize: Int, metrics: GatewayMetrics) -> WebSocketExtensionFactory {
+    static func factory(maxDecompressedSize: Int, maxMessageSize: Int = .max, metrics: GatewayMetrics)
+        -> WebSocketExtensionFactory
+    {
         let base = WebSocketExtensionFactory.perMessageDeflate(
             clientMaxWindow: windowBits,
             serverMaxWindow: windowBits,
@@ -42,7 +58,9 @@ struct MeteredDeflateBuilder: WebSocketExtensionBuilder {
             maxDecompressedFrameSize: maxDecompressedSize,
             minFrameSizeToCompress: minFrameSizeToCompress
         )
-        return WebSocketExtensionFactory { MeteredDeflateBuilder(base: base.build(), metrics: metrics) }
+        return WebSocketExtensionFactory {
+            MeteredDeflateBuilder(base: base.build(), metrics: metrics, maxMessageSize: maxMessageSize)
+        }
     }
 
     func clientRequestHeader() -> String { base.clientRequestHeader() }
@@ -54,12 +72,16 @@ struct MeteredDeflateBuilder: WebSocketExtensionBuilder {
     func serverExtension(from request: WebSocketExtensionHTTPParameters) throws -> (any WebSocketExtension)? {
         guard base.serverReponseHeader(to: request) != nil else { return nil }
         let base = self.base
-        return MeteredDeflate(streams: LazyStreams { try base.serverExtension(from: request) }, metrics: metrics)
+        return MeteredDeflate(
+            streams: LazyStreams { try base.serverExtension(from: request) }, metrics: metrics,
+            maxMessageSize: maxMessageSize)
     }
 
     func clientExtension(from response: WebSocketExtensionHTTPParameters) throws -> (any WebSocketExtension)? {
         let base = self.base
-        return MeteredDeflate(streams: LazyStreams { try base.clientExtension(from: response) }, metrics: metrics)
+        return MeteredDeflate(
+            streams: LazyStreams { try base.clientExtension(from: response) }, metrics: metrics,
+            maxMessageSize: maxMessageSize)
     }
 }
 
@@ -89,6 +111,15 @@ final class LazyStreams: Sendable {
 struct MeteredDeflate: WebSocketExtension {
     let streams: LazyStreams
     let metrics: GatewayMetrics
+    let maxMessageSize: Int
+    /// Bytes the message being received has inflated to so far (frames of a socket arrive in order).
+    private let inflatedSoFar = InflatedBytes()
+
+    init(streams: LazyStreams, metrics: GatewayMetrics, maxMessageSize: Int = .max) {
+        self.streams = streams
+        self.metrics = metrics
+        self.maxMessageSize = maxMessageSize
+    }
 
     var name: String { MeteredDeflateBuilder.name }
     var reservedBits: WebSocketFrame.ReservedBits { .rsv1 }
@@ -107,6 +138,9 @@ struct MeteredDeflate: WebSocketExtension {
             // A stream that does not inflate is a protocol violation: close code 1002.
             throw NIOWebSocketError.fragmentedControlFrame
         }
+        let total = inflatedSoFar.add(inflated.data.readableBytes, ends: frame.fin)
+        // A message whose frames each stay under the frame bound may still add up past the limit.
+        if total > maxMessageSize { throw NIOWebSocketError.invalidFrameLength }
         if frame.rsv1 || inflated.data.readableBytes != received {
             metrics.inflateInputBytes.increment(by: Int64(received))
             metrics.inflateOutputBytes.increment(by: Int64(inflated.data.readableBytes))
@@ -130,5 +164,19 @@ struct MeteredDeflate: WebSocketExtension {
 
     func shutdown() async {
         await streams.existing?.shutdown()
+    }
+}
+
+/// The running size of the message a socket is receiving.
+final class InflatedBytes: Sendable {
+    private let total = Mutex(0)
+
+    /// Adds a frame's bytes and returns the message's size so far; `ends`: the frame was its last.
+    func add(_ bytes: Int, ends: Bool) -> Int {
+        total.withLock { total in
+            let sum = total + bytes
+            total = ends ? 0 : sum
+            return sum
+        }
     }
 }

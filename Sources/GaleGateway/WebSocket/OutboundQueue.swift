@@ -11,12 +11,22 @@ enum OutboundMessage: Sendable {
     case binary(ByteBuffer)
     /// Close the socket with `code`; nothing queued after it is sent.
     case close(code: UInt16, reason: String)
+
+    /// Payload bytes the message holds while queued.
+    var byteCount: Int {
+        switch self {
+        case .text(let text): text.utf8.count
+        case .event(let text, _, _, _): text.utf8.count
+        case .binary(let buffer): buffer.readableBytes
+        case .close(_, let reason): reason.utf8.count
+        }
+    }
 }
 
 /// The bounded queue between a session's producers and the one task that writes its socket.
 ///
 /// One writer keeps frames in order (compression with context takeover depends on it). The
-/// bound turns a client that stops reading into producers that wait in ``send(_:)`` instead of
+/// bounds (messages and bytes) turn a client that stops reading into producers that wait in ``send(_:)`` instead of
 /// memory that grows. ``enqueue(_:)`` never waits: it is for the few frames that must go out in
 /// a fixed place (a replay after resume, control frames), so callers can order them under their
 /// own lock — which is why this is a lock-protected class and not an actor.
@@ -28,11 +38,19 @@ final class OutboundQueue: Sendable {
         var consumer: CheckedContinuation<OutboundMessage?, Never>?
         var producers: [(id: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
         var nextProducerID: UInt64 = 0
+        /// Bytes of the messages queued.
+        var bytes = 0
 
         var count: Int { buffer.count - head }
 
+        mutating func push(_ message: OutboundMessage) {
+            buffer.append(message)
+            bytes += message.byteCount
+        }
+
         mutating func pop() -> OutboundMessage {
             let message = buffer[head]
+            bytes -= message.byteCount
             head += 1
             if head > 64, head * 2 > buffer.count {
                 buffer.removeFirst(head)
@@ -44,12 +62,20 @@ final class OutboundQueue: Sendable {
 
     /// Messages queued before ``send(_:)`` waits.
     let capacity: Int
+    /// Bytes queued before ``send(_:)`` waits.
+    let maxBytes: Int
     private let state = Mutex(State())
 
-    init(capacity: Int) {
-        precondition(capacity > 0)
+    init(capacity: Int, maxBytes: Int = .max) {
+        precondition(capacity > 0 && maxBytes > 0)
         self.capacity = capacity
+        self.maxBytes = maxBytes
     }
+
+    /// Bytes waiting to be written.
+    var bytes: Int { state.withLock { $0.bytes } }
+
+    private func hasRoom(_ state: State) -> Bool { state.count < capacity && state.bytes < maxBytes }
 
     /// Messages waiting to be written.
     var count: Int { state.withLock { $0.count } }
@@ -66,7 +92,7 @@ final class OutboundQueue: Sendable {
                 state.consumer = nil
                 return (true, consumer)
             }
-            state.buffer.append(message)
+            state.push(message)
             return (true, nil)
         }
         consumer?.resume(returning: message)
@@ -86,7 +112,7 @@ final class OutboundQueue: Sendable {
         while true {
             if Task.isCancelled { return false }
             let id: UInt64? = state.withLock { state in
-                if state.finished || state.count < capacity { return nil }
+                if state.finished || hasRoom(state) { return nil }
                 state.nextProducerID += 1
                 return state.nextProducerID
             }
@@ -94,7 +120,7 @@ final class OutboundQueue: Sendable {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { continuation in
                     let resumeNow = state.withLock { state in
-                        if state.finished || state.count < capacity || Task.isCancelled { return true }
+                        if state.finished || hasRoom(state) || Task.isCancelled { return true }
                         state.producers.append((id, continuation))
                         return false
                     }
@@ -149,12 +175,13 @@ final class OutboundQueue: Sendable {
         let (producers, consumer) = state.withLock { state in
             state.buffer = [message]
             state.head = 0
+            state.bytes = message.byteCount
             state.finished = true
             let producers = state.producers.map(\.continuation)
             state.producers.removeAll()
             let consumer = state.consumer
             state.consumer = nil
-            if consumer != nil { state.buffer = [] }
+            if consumer != nil { (state.buffer, state.bytes) = ([], 0) }
             return (producers, consumer)
         }
         for producer in producers { producer.resume() }

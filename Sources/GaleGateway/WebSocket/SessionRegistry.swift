@@ -14,10 +14,22 @@ final class SessionRegistry: Service {
 
     /// Live sessions kept for resume; swept here once their window has passed.
     let live: LiveSessions
+    /// Origins and per-subject limits of the sockets.
+    let security: WebSocketSecurity
+    /// What each subject holds open.
+    let quotas: SubjectQuotas
+    /// Which browser origins may open sockets.
+    let origins: OriginPolicy
 
-    init(metrics: GatewayMetrics, live: LiveSessions, drainTimeout: Duration = .seconds(5)) {
+    init(
+        metrics: GatewayMetrics, security: WebSocketSecurity = .init(), live: LiveSessions,
+        drainTimeout: Duration = .seconds(5)
+    ) {
         self.metrics = metrics
         self.live = live
+        self.security = security
+        self.quotas = SubjectQuotas(limits: security)
+        self.origins = OriginPolicy(allowedOrigins: security.allowedOrigins)
         self.drainTimeout = drainTimeout
     }
 

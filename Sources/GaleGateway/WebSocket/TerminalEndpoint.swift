@@ -29,9 +29,10 @@ struct TerminalEndpoint: Sendable {
 
     typealias Context = WebSocketRouterContext<BasicWebSocketRequestContext>
 
-    /// Accepts every upgrade: a bad ticket is reported on the socket, where the terminal shows it.
+    /// Accepts every upgrade from an allowed origin: a bad ticket is reported on the socket, where
+    /// the terminal shows it. A refused origin is answered 403 by the HTTP router (``OriginPolicy``).
     @Sendable func shouldUpgrade(_ request: Request, _ context: BasicWebSocketRequestContext) -> RouterShouldUpgrade {
-        .upgrade([:])
+        sessions.origins.allows(request) ? .upgrade([:]) : .dontUpgrade
     }
 
     /// The terminal session, from ticket to close.
@@ -45,6 +46,18 @@ struct TerminalEndpoint: Sendable {
                 outbound, line: Self.line(refusal), code: Self.closeCode(refusal), reason: refusal.message)
             return
         }
+        // A terminal is a socket and an exec session of its subject.
+        let leases: [SubjectQuotas.Lease]
+        switch (sessions.quotas.acquire(.socket, subject: grant.subject), sessions.quotas.acquire(.exec, subject: grant.subject)) {
+        case (.success(let socket), .success(let exec)):
+            leases = [socket, exec]
+        case (.failure(let refusal), _), (_, .failure(let refusal)):
+            await Self.finish(
+                outbound, line: Self.line(refusal.apiError), code: WebSocketErrorCode(codeNumber: Int(refusal.closeCode)),
+                reason: refusal.apiError.message)
+            return
+        }
+        defer { for lease in leases { lease.release() } }
         var logger = context.logger
         logger[metadataKey: "subject"] = "\(grant.subject)"
         logger[metadataKey: "cluster.id"] = "\(grant.clusterID)"
@@ -74,7 +87,8 @@ struct TerminalEndpoint: Sendable {
     /// the initial terminal size.
     private func open(_ grant: TerminalGrant, query: [String: String]) async throws(APIError) -> ExecBridge {
         guard grant.principal.expiresAt > Date() else { throw .tokenExpired() }
-        try grant.principal.requireRole(.operator, for: "open terminals")
+        // A node terminal is a privileged pod on the node: admins only, as when it was asked for.
+        try grant.principal.requireRole(grant.deletesPod ? .admin : .operator, for: "open terminals")
         let target = ExecBridge.Target(
             namespace: grant.namespace, pod: grant.pod, container: grant.container, command: grant.command, tty: true,
             cols: query["cols"].flatMap(Int.init).map(Self.clamp), rows: query["rows"].flatMap(Int.init).map(Self.clamp)

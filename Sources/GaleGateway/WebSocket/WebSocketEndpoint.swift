@@ -18,9 +18,11 @@ struct WebSocketEndpoint: Sendable {
 
     typealias Context = WebSocketRouterContext<BasicWebSocketRequestContext>
 
-    /// Accepts every upgrade (authentication failures are reported on the socket, where a
-    /// browser can read them) and echoes the `kubegale.v1` subprotocol when it is offered.
+    /// Accepts every upgrade from an allowed origin (authentication failures are reported on the
+    /// socket, where a browser can read them) and echoes the `kubegale.v1` subprotocol when it is
+    /// offered. A refused origin is answered 403 by the HTTP router (``OriginPolicy``).
     @Sendable func shouldUpgrade(_ request: Request, _ context: BasicWebSocketRequestContext) -> RouterShouldUpgrade {
+        guard sessions.origins.allows(request) else { return .dontUpgrade }
         var headers = HTTPFields()
         if BearerToken.subprotocols(request.headers).contains(ProtocolVersion.current) {
             headers[.secWebSocketProtocol] = ProtocolVersion.current
@@ -30,7 +32,10 @@ struct WebSocketEndpoint: Sendable {
 
     /// The gateway protocol.
     @Sendable func session(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: Context) async throws {
-        guard let principal = await authenticate(context.request, outbound) else { return }
+        guard let principal = await authenticate(context.request, outbound),
+            let lease = await admit(principal, outbound)
+        else { return }
+        defer { lease.release() }
         let session = GatewaySession(
             principal: principal,
             compression: offersDeflate(context.request),
@@ -41,7 +46,9 @@ struct WebSocketEndpoint: Sendable {
             limits: limits,
             metrics: metrics,
             logger: context.logger,
-            origin: RequestOrigin(context.request.head)
+            origin: RequestOrigin(context.request.head),
+            quotas: sessions.quotas,
+            maxQueuedBytes: sessions.security.maxQueuedBytes
         )
         sessions.register(session)
         defer { sessions.unregister(session) }
@@ -52,8 +59,15 @@ struct WebSocketEndpoint: Sendable {
 
     /// Diagnostic echo over the same transport configuration (Autobahn|Testsuite runs on it).
     @Sendable func echo(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: Context) async throws {
-        guard await authenticate(context.request, outbound) != nil else { return }
+        guard let principal = await authenticate(context.request, outbound),
+            let lease = await admit(principal, outbound)
+        else { return }
+        defer { lease.release() }
         for try await message in inbound.messages(maxSize: limits.maxMessageSize) {
+            if message.byteCount > limits.maxMessageSize {
+                try await outbound.close(.messageTooLarge, reason: "message too big")
+                return
+            }
             switch message {
             case .text(let text): try await outbound.write(.text(text))
             case .binary(let buffer): try await outbound.write(.binary(buffer))
@@ -76,8 +90,32 @@ struct WebSocketEndpoint: Sendable {
         }
     }
 
+    /// A socket slot for the principal's subject; or, after telling the client why, `nil` with
+    /// the socket closed (1008 when the subject is at its quota, 1013 when the gateway is full).
+    private func admit(_ principal: Principal, _ outbound: WebSocketOutboundWriter) async -> SubjectQuotas.Lease? {
+        switch sessions.quotas.acquire(.socket, subject: principal.subject) {
+        case .success(let lease):
+            return lease
+        case .failure(let refusal):
+            let error = refusal.apiError
+            try? await outbound.write(.text(ServerFrame.error(id: nil, channel: nil, code: error.code, msg: error.message).text))
+            try? await outbound.close(WebSocketErrorCode(codeNumber: Int(refusal.closeCode)), reason: error.message)
+            return nil
+        }
+    }
+
     private func offersDeflate(_ request: Request) -> Bool {
         limits.compression
             && request.headers[values: .secWebSocketExtensions].contains { $0.contains("permessage-deflate") }
+    }
+}
+
+extension WebSocketMessage {
+    /// Payload bytes of the message (UTF-8 bytes of a text message).
+    var byteCount: Int {
+        switch self {
+        case .text(let text): text.utf8.count
+        case .binary(let buffer): buffer.readableBytes
+        }
     }
 }

@@ -17,10 +17,12 @@ import Synchronization
 final class LiveSession: Sendable {
     /// The session id sent in `hello`.
     let id: String
-    /// The user the session belongs to; only the same subject and role may resume it.
-    let principal: Principal
+    /// The subject the session belongs to; only it may resume the session.
+    let subject: String
     private let replay: ReplayLimits
-    private let state = Mutex(State())
+    /// Per-subject counts of channels, log streams and exec sessions; `nil`: not counted.
+    let quotas: SubjectQuotas?
+    private let state: Mutex<State>
 
     /// Frames a channel keeps for replay.
     struct ReplayLimits: Sendable {
@@ -30,6 +32,13 @@ final class LiveSession: Sendable {
 
     private struct Channel {
         let kind: ChannelKind
+        /// The cluster the channel reads, when it reads one: a resume by a token that may not
+        /// see it closes the channel.
+        let cluster: String?
+        /// The role of the principal that opened it: a resume with a lower role closes it.
+        let role: Role
+        /// Quota slots held while the channel is kept (given back when it is dropped).
+        let leases: [SubjectQuotas.Lease]
         var seq: UInt64 = 0
         var ring: ReplayRing
         var task: Task<Void, Never>?
@@ -39,6 +48,8 @@ final class LiveSession: Sendable {
     }
 
     private struct State {
+        /// The principal of the socket that attached last: a resume takes the new token's identity.
+        var principal: Principal
         var channels: [UInt32: Channel] = [:]
         var nextChannel: UInt32 = 1
         var queue: OutboundQueue?
@@ -54,30 +65,49 @@ final class LiveSession: Sendable {
         var onOverflow: (@Sendable () -> Void)?
     }
 
-    init(principal: Principal, replay: ReplayLimits) {
+    init(principal: Principal, replay: ReplayLimits, quotas: SubjectQuotas? = nil) {
         self.id = Self.makeID()
-        self.principal = principal
+        self.subject = principal.subject
         self.replay = replay
+        self.quotas = quotas
+        self.state = Mutex(State(principal: principal))
     }
+
+    /// Whose session this is now: the principal of the socket that attached it last.
+    var principal: Principal { state.withLock { $0.principal } }
+
+    /// Bytes the replay rings hold.
+    var replayBytes: Int { state.withLock { $0.channels.values.reduce(0) { $0 + $1.ring.byteCount } } }
 
     // MARK: Sockets
 
     /// Makes `queue` the socket of this session. With `resume`, first queues everything each
     /// listed channel missed (or `resync` for those that cannot be replayed) and closes the
-    /// channels the client did not list.
+    /// channels the client did not list. With `principal` (a resume), the session takes that
+    /// identity and scope: channels it may not see are closed with `error` 1005.
     func attach(_ queue: OutboundQueue, hello: ServerFrame, resume lastSeq: [UInt32: UInt64]? = nil,
-                onOverflow: @escaping @Sendable () -> Void) async {
+                principal: Principal? = nil, onOverflow: @escaping @Sendable () -> Void) async {
         var resyncs: [@Sendable (ChannelInput) async -> Void] = []
         var cancelled: [Task<Void, Never>] = []
         state.withLock { state in
             state.queue = queue
             state.detachedSince = nil
             state.onOverflow = onOverflow
+            if let principal { state.principal = principal }
             queue.enqueue(.text(hello.text))
             guard let lastSeq else { return }
             for number in state.channels.keys.sorted() {
                 guard var channel = state.channels[number] else { continue }
-                if let seen = lastSeq[number] {
+                if !Self.may(state.principal, see: channel) {
+                    if let task = channel.task { cancelled.append(task) }
+                    if !channel.ended {
+                        let refusal = APIError.forbidden("the new token may not see this channel's cluster")
+                        queue.enqueue(.text(ServerFrame.error(
+                            id: nil, channel: number, code: refusal.code, msg: refusal.message).text))
+                        queue.enqueue(.text(ServerFrame.unsubscribed(channel: number, reason: refusal.message).text))
+                    }
+                    state.channels[number] = nil
+                } else if let seen = lastSeq[number] {
                     if let frames = channel.ring.frames(after: seen, current: channel.seq) {
                         for text in frames { queue.enqueue(.text(text)) }
                     } else if !channel.ended {
@@ -103,6 +133,13 @@ final class LiveSession: Sendable {
         }
         for task in cancelled { task.cancel() }
         for control in resyncs { await control(.resync) }
+    }
+
+    /// Whether `principal` may keep `channel`: its cluster in scope, and a role at least the
+    /// one it was opened with.
+    private static func may(_ principal: Principal, see channel: Channel) -> Bool {
+        if let cluster = channel.cluster, !principal.canAccess(cluster: cluster) { return false }
+        return principal.role >= channel.role
     }
 
     /// The socket behind `queue` closed: resumable channels carry on into their rings, exec
@@ -150,20 +187,25 @@ final class LiveSession: Sendable {
 
     /// Opens a channel: sends `opening(channel)` (the `subscribed` or `opened` frame) and runs
     /// `body` in its own task. When the body returns, its ``ChannelEnd`` is reported to the client.
-    /// Returns `nil` when the session is closed or the channel limit is reached.
+    /// Returns `nil` when the session is closed, the channel limit is reached, or the subject is
+    /// at one of its quotas (``refusal(opening:maxChannels:)`` says which).
     @discardableResult
     func open(
         _ kind: ChannelKind,
+        cluster: String? = nil,
         maxChannels: Int,
         opening: (UInt32) -> ServerFrame,
         body: @escaping @Sendable (ChannelContext) async -> ChannelEnd
     ) -> UInt32? {
-        state.withLock { state -> UInt32? in
+        guard let leases = leases(for: kind) else { return nil }
+        return state.withLock { state -> UInt32? in
             guard !state.closed, state.channels.values.filter({ !$0.ended }).count < maxChannels else { return nil }
             var number = state.nextChannel
             while state.channels[number] != nil { number = number == .max ? 1 : number + 1 }
             state.nextChannel = number == .max ? 1 : number + 1
-            var channel = Channel(kind: kind, ring: ReplayRing(maxFrames: replay.frames, maxBytes: replay.bytes))
+            var channel = Channel(
+                kind: kind, cluster: cluster, role: state.principal.role, leases: leases,
+                ring: ReplayRing(maxFrames: replay.frames, maxBytes: replay.bytes))
             state.queue?.enqueue(.text(opening(number).text))
             let context = ChannelContext(channel: number, session: self)
             channel.task = Task { await self.finish(number, body(context)) }

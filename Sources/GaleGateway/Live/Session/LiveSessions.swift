@@ -10,11 +10,21 @@ final class LiveSessions: Sendable {
     let resumeWindow: Duration
     /// Most sessions kept without a socket; past it the longest-detached go first.
     let maxDetached: Int
+    /// Most replay bytes the sessions without a socket may hold together; past it the
+    /// longest-detached go first.
+    let maxDetachedBytes: Int
     private let sessions = Mutex<[String: LiveSession]>([:])
 
-    init(resumeWindow: Duration, maxDetached: Int = 10_000) {
+    init(resumeWindow: Duration, maxDetached: Int = 1000, maxDetachedBytes: Int = 256 << 20) {
         self.resumeWindow = resumeWindow
         self.maxDetached = maxDetached
+        self.maxDetachedBytes = maxDetachedBytes
+    }
+
+    convenience init(resumeWindow: Duration, security: WebSocketSecurity) {
+        self.init(
+            resumeWindow: resumeWindow, maxDetached: security.maxDetachedSessions,
+            maxDetachedBytes: security.maxDetachedBytes)
     }
 
     /// Number of sessions kept, with or without a socket.
@@ -24,12 +34,11 @@ final class LiveSessions: Sendable {
         sessions.withLock { $0[session.id] = session }
     }
 
-    /// The session `id` if it exists and `principal` may resume it (same subject and role).
+    /// The session `id` if it exists and `principal` may resume it: only its own subject may
+    /// (the resumed session then takes the new token's role and scope). Any other answer is `nil`, as for a session that does not exist.
     func resumable(_ id: String, by principal: Principal) -> LiveSession? {
         sessions.withLock { sessions in
-            guard let session = sessions[id], session.principal.subject == principal.subject,
-                session.principal.role == principal.role
-            else { return nil }
+            guard let session = sessions[id], session.principal.subject == principal.subject else { return nil }
             return session
         }
     }
@@ -40,14 +49,20 @@ final class LiveSessions: Sendable {
         session.close()
     }
 
-    /// Ends the sessions detached for longer than the window (and the oldest detached ones past
-    /// the bound).
+    /// Ends the sessions detached for longer than the window, and the longest-detached ones while
+    /// the detached sessions are more than ``maxDetached`` or hold more than ``maxDetachedBytes``.
     func sweep() {
         let expired: [LiveSession] = sessions.withLock { sessions in
             var detached = sessions.values.compactMap { session in session.detachedFor.map { (session, $0) } }
             var expired = detached.filter { $0.1 > resumeWindow }.map(\.0)
             detached = detached.filter { $0.1 <= resumeWindow }.sorted { $0.1 > $1.1 }
-            if detached.count > maxDetached { expired += detached.prefix(detached.count - maxDetached).map(\.0) }
+            var bytes = detached.reduce(0) { $0 + $1.0.replayBytes }
+            var first = 0
+            while first < detached.count, detached.count - first > maxDetached || bytes > maxDetachedBytes {
+                expired.append(detached[first].0)
+                bytes -= detached[first].0.replayBytes
+                first += 1
+            }
             for session in expired { sessions[session.id] = nil }
             return expired
         }

@@ -16,6 +16,8 @@ struct ReplayRing: Sendable {
     private var entries: [Entry] = []
     private var head = 0
     private var bytes = 0
+    /// Bytes of the frames kept.
+    var byteCount: Int { bytes }
     /// The newest frame evicted so far (eviction is oldest first): whoever needs it or anything
     /// before it cannot be replayed.
     private var lastEvicted: (seq: UInt64, isEvent: Bool)?
