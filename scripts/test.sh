@@ -4,7 +4,7 @@
 #   scripts/test.sh              all phases
 #   scripts/test.sh e2e autobahn only the named phases (tools and build always run)
 #
-# Phases: tools, lint, build, swift-test, schemas, e2e, js, browser, chaos, autobahn. Outputs go to .test-output/.
+# Phases: tools, lint, build, swift-test, fuzz, schemas, e2e, js, browser, chaos, autobahn. Outputs go to .test-output/.
 # Exits non-zero when any phase fails; lint findings are reported but do not fail (yet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ source scripts/lib/common.sh
 source scripts/lib/tools.sh
 source scripts/lib/autobahn.sh
 
-ALL_PHASES=(lint swift-test schemas e2e js browser chaos autobahn)
+ALL_PHASES=(lint swift-test fuzz schemas e2e js browser chaos autobahn)
 E2E_TIMEOUT=${E2E_TIMEOUT:-900}
 JS_TIMEOUT=${JS_TIMEOUT:-600}
 BROWSER_TIMEOUT=${BROWSER_TIMEOUT:-900}
@@ -66,6 +66,18 @@ run_swift_tests() {
     timeout --kill-after=10 "$SWIFT_TEST_TIMEOUT" \
         swift test --skip-build --xunit-output "$KUBEGALE_OUTPUT/swift-test.xml" 2>&1 | tee "$log"
     return "${PIPESTATUS[0]}"
+}
+
+# libFuzzer targets of Fuzz/ (client frames, GaleJSON, stream frames, tar, YAML content,
+# kubeconfig), FUZZ_SECONDS each on a scratch copy of their seed corpus; any crash, hang, OOM
+# or leak fails the phase and its input stays in .test-output/fuzz/<target>/. Their sanitizer
+# build lives in .build-fuzz (about 20 minutes cold on 2 cores, seconds when warm); longer runs
+# by hand: scripts/fuzz.sh --seconds 3600.
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+FUZZ_PHASE_TIMEOUT=${FUZZ_PHASE_TIMEOUT:-2400}
+phase_fuzz() {
+    timeout --kill-after=10 "$FUZZ_PHASE_TIMEOUT" \
+        scripts/fuzz.sh --seconds "$FUZZ_SECONDS" --output "$KUBEGALE_OUTPUT/fuzz"
 }
 
 phase_schemas() {
