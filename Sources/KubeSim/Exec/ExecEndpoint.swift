@@ -9,7 +9,7 @@ import NIOWebSocket
 /// 3 status, 4 resize, 255 close), the exit status goes out on stream 3 as a `Status` and the server closes.
 struct ExecEndpoint: Sendable {
     let api: ClusterAPI
-    let token: String
+    let gate: RequestGate
     let streams: LiveStreams
     let filesystems: FileSystems
     let activity: ExecActivity
@@ -42,9 +42,13 @@ struct ExecEndpoint: Sendable {
     }
 
     func parse(_ head: HTTPRequest) throws -> Request {
-        guard head.headerFields[.authorization] == "Bearer \(token)" else { throw KubeStatusError.unauthorized }
         let target = head.path ?? "/"
         let parts = target.split(separator: "?", maxSplits: 1)
+        // Authorized like every request (`get` on pods/exec or pods/attach for the upgrading GET); a refused one
+        // is not upgraded, and the plain HTTP handler answers it with the same 401 or 403.
+        _ = try gate.admit(
+            method: head.method.rawValue, path: String(parts.first ?? ""),
+            query: QueryParameters(parts.count > 1 ? String(parts[1]) : nil), headers: head.headerFields)
         guard let path = APIPath(String(parts.first ?? "")),
             case .resource(let type, let namespace, let name?, let subresource) = path.target,
             type == ResourceCatalog.pods, subresource == "exec" || subresource == "attach"

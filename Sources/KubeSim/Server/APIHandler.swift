@@ -6,7 +6,8 @@ import NIOCore
 /// Serves the Kubernetes REST API from the simulated cluster.
 struct APIHandler: Sendable {
     let api: ClusterAPI
-    let token: String
+    let gate: RequestGate
+    let reviews: AccessReviews
     let faults: FaultInjector
     let logs: LogGenerator
     let metrics: MetricsProvider
@@ -28,23 +29,28 @@ struct APIHandler: Sendable {
 
     static let publicPaths: Set<String> = ["/version", "/version/", "/healthz", "/readyz", "/livez"]
 
-    /// Whether the request carries the expected bearer token.
-    func isAuthorized(_ headers: HTTPFields) -> Bool {
-        guard let value = headers[.authorization] else { return false }
-        return value == "Bearer \(token)"
-    }
-
     /// Entry point for every route.
     func handle(_ request: Request, context: SimRequestContext) async -> Response {
         if let delay = faults.latency, delay > .zero { try? await Task.sleep(for: delay) }
         // Like the apiserver's default `system:public-info-viewer` binding, version and health are public
         // (kubectl's version dispatcher asks /version without credentials).
-        guard Self.publicPaths.contains(request.uri.path) || isAuthorized(request.headers) else {
-            return Self.failure(.unauthorized)
+        let user: UserInfo
+        if Self.publicPaths.contains(request.uri.path), gate.authenticate(request.headers) == nil {
+            user = UserInfo(name: UserInfo.anonymousName, groups: [UserInfo.unauthenticatedGroup])
+        } else {
+            do {
+                user = try gate.admit(
+                    method: request.method.rawValue, path: request.uri.path, query: QueryParameters(request.uri.query),
+                    headers: request.headers)
+            } catch let error as KubeStatusError {
+                return Self.failure(error)
+            } catch {
+                return Self.failure(.unauthorized)
+            }
         }
         if let failure = faults.takeFailure() { return Self.failure(failure) }
         do {
-            return try await route(request, context: context)
+            return try await route(request, context: context, user: user)
         } catch let error as KubeStatusError {
             return Self.failure(error)
         } catch {
@@ -52,7 +58,7 @@ struct APIHandler: Sendable {
         }
     }
 
-    private func route(_ request: Request, context: SimRequestContext) async throws -> Response {
+    private func route(_ request: Request, context: SimRequestContext, user: UserInfo) async throws -> Response {
         let path = request.uri.path
         switch path {
         case "/version", "/version/": return Self.json(Discovery.version(configuration.gitVersion))
@@ -85,6 +91,12 @@ struct APIHandler: Sendable {
                 throw KubeStatusError.notFound(type, name ?? "")
             }
             let target = ResourceTarget(type: type, namespace: namespace, name: name, subresource: subresource)
+            if type.review {
+                guard request.method == .post else { throw KubeStatusError.methodNotAllowed() }
+                let body = try await readBody(request, context: context)
+                let answer = try reviews.answer(type, namespace: namespace, body: body, requester: user)
+                return Self.json(answer, status: .created)
+            }
             return try await handleResource(request, context: context, target: target, query: query)
         }
     }

@@ -1,8 +1,9 @@
 import Foundation
 
 extension KubeSimServer {
-    /// A kubeconfig pointing at the running simulator: cluster and user `kubesim`, context `kubesim`, current.
-    public func kubeconfig() throws -> String {
+    /// A kubeconfig pointing at the running simulator: cluster and user `kubesim`, context `kubesim`, current;
+    /// with the admin ``token`` unless another configured token is given.
+    public func kubeconfig(token: String? = nil) throws -> String {
         guard let url else { throw KubeSimError.notRunning }
         let authorityLine =
             authority.map { "\n    certificate-authority-data: \(Data($0.caCertificatePEM.utf8).base64EncodedString())" } ?? ""
@@ -16,7 +17,7 @@ extension KubeSimServer {
             users:
             - name: kubesim
               user:
-                token: \(token)
+                token: \(token ?? self.token)
             contexts:
             - name: kubesim
               context:
@@ -29,9 +30,9 @@ extension KubeSimServer {
             """
     }
 
-    /// Writes ``kubeconfig()`` to `path` (mode 0600).
-    public func writeKubeconfig(to path: String) throws {
-        let text = try kubeconfig()
+    /// Writes ``kubeconfig(token:)`` to `path` (mode 0600).
+    public func writeKubeconfig(to path: String, token: String? = nil) throws {
+        let text = try kubeconfig(token: token)
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     }

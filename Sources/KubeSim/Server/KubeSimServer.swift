@@ -47,13 +47,16 @@ public final class KubeSimServer: Sendable {
         public var gitVersion: String
         /// Serve HTTPS with a CA generated at startup (kubectl sends bearer tokens only over TLS).
         public var tls: Bool
+        /// More bearer tokens and the users they authenticate as (`system:authenticated` is added); the
+        /// ``token`` authenticates as ``UserInfo/admin`` (group `system:masters`).
+        public var users: [String: UserInfo]
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, token: String? = nil, seedDemoData: Bool = true,
             historyWindow: Int = 2000, logLinesPerSecond: Double = 2, bookmarkInterval: Duration = .seconds(5),
             podStartDelay: Duration = .milliseconds(600), jobRunDuration: Duration = .seconds(2),
             reconcileInterval: Duration = .milliseconds(500), eventLimit: Int = 1000, gitVersion: String = "v1.32.4",
-            tls: Bool = true
+            tls: Bool = true, users: [String: UserInfo] = [:]
         ) {
             self.host = host
             self.port = port
@@ -68,6 +71,7 @@ public final class KubeSimServer: Sendable {
             self.eventLimit = eventLimit
             self.gitVersion = gitVersion
             self.tls = tls
+            self.users = users
         }
     }
 
@@ -89,6 +93,8 @@ public final class KubeSimServer: Sendable {
     public let api: ClusterAPI
     /// Fault injection.
     public let faults: FaultInjector
+    /// RBAC over the store's Roles, ClusterRoles and bindings; decides every request.
+    public let authorizer: RBACAuthorizer
     let streams = LiveStreams()
     let execActivity = ExecActivity()
     let runtime = Locked(Runtime())
@@ -104,6 +110,7 @@ public final class KubeSimServer: Sendable {
         self.store = ObjectStore(configuration: .init(historyWindow: configuration.historyWindow))
         self.api = ClusterAPI(store: store, eventLimit: configuration.eventLimit)
         self.faults = FaultInjector(store: store)
+        self.authorizer = RBACAuthorizer(store: store)
         self.logger = logger
     }
 
@@ -124,14 +131,17 @@ public final class KubeSimServer: Sendable {
     /// `https://127.0.0.1:PORT` (or `http://` without TLS).
     public var url: String? { port.map { "\(authority == nil ? "http" : "https")://\(configuration.host):\($0)" } }
 
-    /// Seeds the demo data (once), starts the controllers and the listener; returns the bound port.
+    /// Seeds the default RBAC policy and the demo data (once), starts the controllers and the listener; returns the bound port.
     @discardableResult
     public func start() async throws -> Int {
         let shouldSeed = runtime.withLock { state -> Bool in
             defer { state.seeded = true }
-            return !state.seeded && configuration.seedDemoData
+            return !state.seeded
         }
-        if shouldSeed { DemoData.seed(api) }
+        if shouldSeed {
+            BootstrapPolicy.seed(store)
+            if configuration.seedDemoData { DemoData.seed(api) }
+        }
         startControllers()
         return try await startListener(port: configuration.port)
     }
@@ -191,11 +201,12 @@ public final class KubeSimServer: Sendable {
 
     func startListener(port: Int) async throws -> Int {
         if let running = self.port, runtime.withLock({ $0.listener != nil }) { return running }
+        let gate = RequestGate(adminToken: token, users: configuration.users, authorizer: authorizer)
         let handler = APIHandler(
-            api: api, token: token, faults: faults, logs: LogGenerator(linesPerSecond: configuration.logLinesPerSecond),
+            api: api, gate: gate, reviews: AccessReviews(authorizer: authorizer), faults: faults, logs: LogGenerator(linesPerSecond: configuration.logLinesPerSecond),
             metrics: MetricsProvider(store: store), streams: streams, configuration: configuration,
             serverAddress: { [weak self] in "\(self?.configuration.host ?? "127.0.0.1"):\(self?.port ?? 0)" })
-        let exec = ExecEndpoint(api: api, token: token, streams: streams, filesystems: filesystems, activity: execActivity)
+        let exec = ExecEndpoint(api: api, gate: gate, streams: streams, filesystems: filesystems, activity: execActivity)
         let router = Router(context: SimRequestContext.self)
         let respond: @Sendable (Request, SimRequestContext) async throws -> Response = { request, context in
             await handler.handle(request, context: context)

@@ -26,7 +26,9 @@ enum OpenAPIDocuments {
         guard let entry = ResourceCatalog.groupVersions.first(where: { relativePath(group: $0.group, version: $0.version) == path })
         else { return nil }
         var paths: [String: JSONValue] = [:]
-        for type in ResourceCatalog.all where type.group == entry.group && type.version == entry.version && !type.readOnly {
+        for type in ResourceCatalog.all where type.group == entry.group && type.version == entry.version && !type.readOnly
+            && !type.review
+        {
             let base = "/\(path)/" + (type.namespaced ? "namespaces/{namespace}/" : "") + "\(type.plural)/{name}"
             let operation: JSONValue = [
                 "operationId": .string("patch\(type.kind)"),

@@ -29,6 +29,8 @@ public final class ObjectStore: Sendable {
         var nextWatcherID = 0
         var expireNextWatches = 0
         var changeListeners: [Int: AsyncStream<Void>.Continuation] = [:]
+        /// resourceVersion of the latest change per resource (caches derived from a kind check it).
+        var lastChange: [ResourceType: Int] = [:]
     }
 
     let configuration: Configuration
@@ -271,6 +273,7 @@ public final class ObjectStore: Sendable {
 
     private func record(_ state: inout State, _ event: StoreEvent) {
         purgeTerminated(&state)
+        state.lastChange[event.resource] = event.resourceVersion
         state.history.append(event)
         let overflow = state.history.count - state.historyStart - configuration.historyWindow
         if overflow > 0 {

@@ -20,10 +20,13 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
     public let readOnly: Bool
     /// Discovery categories (`all`).
     public let categories: [String]
+    /// Whether the resource is a review that is only created, answered and never stored (access reviews).
+    public let review: Bool
 
     init(
         _ group: String, _ version: String, _ plural: String, _ kind: String, namespaced: Bool,
-        shortNames: [String] = [], subresources: [String] = [], readOnly: Bool = false, categories: [String] = []
+        shortNames: [String] = [], subresources: [String] = [], readOnly: Bool = false, categories: [String] = [],
+        review: Bool = false
     ) {
         self.group = group
         self.version = version
@@ -35,6 +38,7 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
         self.subresources = subresources
         self.readOnly = readOnly
         self.categories = categories
+        self.review = review
     }
 
     /// `v1` or `apps/v1`.
@@ -47,7 +51,8 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
 
     /// Verbs advertised in discovery.
     public var verbs: [String] {
-        readOnly
+        if review { return ["create"] }
+        return readOnly
             ? ["get", "list"]
             : ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
     }
@@ -111,6 +116,16 @@ public enum ResourceCatalog {
         "rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", namespaced: true)
     public static let clusterRoleBindings = ResourceType(
         "rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", namespaced: false)
+    public static let subjectAccessReviews = ResourceType(
+        "authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", namespaced: false, review: true)
+    public static let localSubjectAccessReviews = ResourceType(
+        "authorization.k8s.io", "v1", "localsubjectaccessreviews", "LocalSubjectAccessReview", namespaced: true, review: true)
+    public static let selfSubjectAccessReviews = ResourceType(
+        "authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", namespaced: false, review: true)
+    public static let selfSubjectRulesReviews = ResourceType(
+        "authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", namespaced: false, review: true)
+    public static let selfSubjectReviews = ResourceType(
+        "authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", namespaced: false, review: true)
     public static let nodeMetrics = ResourceType(
         "metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", namespaced: false, readOnly: true)
     public static let podMetrics = ResourceType(
@@ -121,11 +136,12 @@ public enum ResourceCatalog {
         pods, services, endpoints, configMaps, secrets, serviceAccounts, nodes, namespaces, persistentVolumes,
         persistentVolumeClaims, resourceQuotas, limitRanges, events, deployments, replicaSets, statefulSets,
         daemonSets, controllerRevisions, jobs, cronJobs, ingresses, storageClasses, roles, clusterRoles,
-        roleBindings, clusterRoleBindings, nodeMetrics, podMetrics,
+        roleBindings, clusterRoleBindings, subjectAccessReviews, localSubjectAccessReviews, selfSubjectAccessReviews,
+        selfSubjectRulesReviews, selfSubjectReviews, nodeMetrics, podMetrics,
     ]
 
     /// The stored (not computed) resources.
-    public static let stored: [ResourceType] = all.filter { !$0.readOnly }
+    public static let stored: [ResourceType] = all.filter { !$0.readOnly && !$0.review }
 
     /// Group/version pairs, core first, in discovery order.
     public static var groupVersions: [(group: String, version: String)] {
