@@ -88,6 +88,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: KUBEGALE_LOG_LEVEL]")
     var logLevel: String?
 
+    @OptionGroup(title: "Tokens")
+    var jwt: JWTOptions
+
+    @OptionGroup(title: "Listener (TLS, timeouts)")
+    var listener: ListenerOptions
+
     func run() async throws {
         let environment = Environment()
         var configuration = GatewayConfiguration()
@@ -111,6 +117,8 @@ struct Serve: AsyncParsableCommand {
         configuration.webSocket = limits
         configuration.diagnosticEcho = diagnosticEcho || environment.flag("DIAGNOSTIC_ECHO")
         try configureLive(&configuration, environment)
+        configuration.jwt = try jwt.configuration(environment)
+        configuration.listener = try listener.configuration(environment)
         if let name = errorHttpStatus ?? environment["ERROR_HTTP_STATUS"] {
             guard let status = ErrorHTTPStatus(name) else {
                 throw ValidationError("--error-http-status must be mapped or envelope, not \"\(name)\"")
@@ -192,13 +200,14 @@ private struct Announcement: Sendable {
 
     @Sendable func print(port: Int) async {
         let host = gateway.configuration.host
+        let (http, ws) = gateway.configuration.listener.tls == nil ? ("http", "ws") : ("https", "wss")
         var lines = [
-            "KubeGale Realtime listening on http://\(host):\(port)",
-            "  HTTP API:  http://\(host):\(port)/api/v1/kubernetes",
-            "  WebSocket: ws://\(host):\(port)/ws  (subprotocols: kubegale.v1, bearer.<token>)",
+            "KubeGale Realtime listening on \(http)://\(host):\(port)",
+            "  HTTP API:  \(http)://\(host):\(port)/api/v1/kubernetes",
+            "  WebSocket: \(ws)://\(host):\(port)/ws  (subprotocols: kubegale.v1, bearer.<token>)",
         ]
         if gateway.configuration.console.enabled {
-            lines.insert("  Console:   http://\(host):\(port)/  (sign in with a token)", at: 1)
+            lines.insert("  Console:   \(http)://\(host):\(port)/  (sign in with a token)", at: 1)
         }
         if gateway.secretFromDataDirectory,
             let token = try? await gateway.tokens.issue(subject: "admin", role: .admin, clusters: .all, ttl: .seconds(12 * 3600))

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import GaleGateway
 
-/// `kubegale token`: prints a JWT signed with the secret `serve` would use.
+/// `kubegale token`: prints a JWT signed with the secret `serve` would use, carrying the issuer and
+/// audience `serve` requires and no longer-lived than `--jwt-max-ttl`.
 struct Token: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print a JWT for the gateway.")
 
@@ -24,10 +25,16 @@ struct Token: AsyncParsableCommand {
     @Option(help: "HS256 secret. [env: KUBEGALE_JWT_SECRET]")
     var jwtSecret: String?
 
+    @Option(help: "Groups the token lists, comma-separated (in the groups claim).")
+    var groups: String?
+
+    @OptionGroup var jwt: JWTOptions
+
     func run() async throws {
         guard let role = Role(rawValue: role) else { throw ValidationError("role must be viewer, operator or admin") }
-        let lifetime = try Self.parseDuration(ttl)
+        let lifetime = try Self.parseDuration(ttl, option: "--ttl")
         let environment = Environment()
+        let configuration = try jwt.mintingConfiguration(environment)
         let secret: String
         if let given = jwtSecret ?? environment["JWT_SECRET"] {
             secret = given
@@ -37,12 +44,19 @@ struct Token: AsyncParsableCommand {
             secret = try Gateway.dataDirectorySecret(directory)
         }
         let ids = clusters.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        let authority = try await TokenAuthority(secret: secret)
-        print(try await authority.issue(subject: subject, role: role, clusters: .init(claim: ids), ttl: lifetime))
+        let groupList = (groups ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        let authority = try await TokenAuthority(secret: secret, configuration: configuration)
+        do {
+            print(
+                try await authority.issue(
+                    subject: subject, role: role, clusters: .init(claim: ids), ttl: lifetime, groups: groupList))
+        } catch let error as TokenIssueError {
+            throw ValidationError(error.description)
+        }
     }
 
     /// `90s`, `30m`, `1h`, `7d` (or plain seconds).
-    static func parseDuration(_ text: String) throws -> Duration {
+    static func parseDuration(_ text: String, option: String) throws -> Duration {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
         var number = Substring(text)
         var multiplier: Int64 = 1
@@ -51,7 +65,7 @@ struct Token: AsyncParsableCommand {
             multiplier = unit
         }
         guard let value = Int64(number), value > 0 else {
-            throw ValidationError("ttl must be a positive duration such as 30m, 1h or 7d")
+            throw ValidationError("\(option) must be a positive duration such as 30m, 1h or 7d")
         }
         return .seconds(value * multiplier)
     }

@@ -1,95 +1,71 @@
 public import Foundation
+import GaleJSON
 import JWTKit
 
 /// Issues and verifies the gateway's JWTs.
 ///
-/// Tokens are HS256 with the gateway's secret; when an RS256 public key is configured, tokens
-/// signed by the matching private key (an external identity provider) are accepted too.
+/// The gateway signs HS256 tokens with its secret. Tokens of an external identity provider are
+/// accepted too: RS256 or ES256, verified by a PEM public key or by the key of a JWKS their `kid`
+/// names. Every token passes the same checks: required issuer and audience when configured, and
+/// `exp`, `nbf` and `iat` within the leeway (see ``Configuration``).
 public struct TokenAuthority: Sendable {
-    private let keys: JWTKeyCollection
-    private let canSign: Bool
+    public let configuration: Configuration
+    private let keys: TokenKeys
 
     /// - Parameters:
-    ///   - secret: HS256 shared secret; at least 32 bytes.
-    ///   - rsaPublicKeyPEM: Optional PEM public key for RS256 tokens.
-    public init(secret: String?, rsaPublicKeyPEM: String? = nil) async throws {
-        let keys = JWTKeyCollection()
-        if let secret {
-            guard secret.utf8.count >= 32 else { throw ConfigurationError("the JWT secret must be at least 32 bytes") }
-            await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, kid: "hs")
+    ///   - secret: HS256 shared secret; at least 32 bytes. Needed to issue tokens.
+    ///   - publicKeyPEM: Optional PEM public key (RSA for RS256, P-256 for ES256).
+    ///   - configuration: Required claims, leeway, claim mapping, JWKS and the longest minted lifetime.
+    public init(secret: String?, publicKeyPEM: String? = nil, configuration: Configuration = .init()) async throws {
+        guard configuration.maxTTL > .zero else { throw ConfigurationError("the maximum token lifetime must be positive") }
+        guard configuration.leeway >= .zero else { throw ConfigurationError("the JWT leeway must not be negative") }
+        guard !configuration.userClaim.isEmpty, !configuration.groupsClaim.isEmpty else {
+            throw ConfigurationError("the user and groups claim names must not be empty")
         }
-        if let rsaPublicKeyPEM {
-            let key = try Insecure.RSA.PublicKey(pem: rsaPublicKeyPEM)
-            await keys.add(rsa: key, digestAlgorithm: .sha256, kid: "rs")
-        }
-        guard secret != nil || rsaPublicKeyPEM != nil else {
-            throw ConfigurationError("a JWT secret or an RS256 public key is required")
-        }
-        self.keys = keys
-        self.canSign = secret != nil
+        self.keys = try await TokenKeys(secret: secret, publicKeyPEM: publicKeyPEM, jwksJSON: configuration.jwksJSON)
+        self.configuration = configuration
     }
 
-    /// Signs a token for `subject`.
+    /// Signs a token for `subject`, carrying the configured issuer and audience.
+    /// Throws ``TokenIssueError`` when `ttl` is not positive or exceeds ``Configuration/maxTTL``.
     public func issue(
         subject: String,
         role: Role,
         clusters: Principal.ClusterScope,
         ttl: Duration,
+        groups: [String] = [],
         now: Date = Date()
     ) async throws -> String {
-        guard canSign else { throw ConfigurationError("tokens can only be issued with an HS256 secret") }
+        guard let secret = keys.secret else { throw ConfigurationError("tokens can only be issued with an HS256 secret") }
+        guard ttl > .zero else { throw TokenIssueError.nonPositiveLifetime }
+        guard ttl <= configuration.maxTTL else { throw TokenIssueError.lifetimeAboveMaximum(configuration.maxTTL) }
         // Whole seconds: RFC 7519 allows fractions, but many verifiers expect integers.
-        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
-        let claims = GatewayClaims(
-            subject: .init(value: subject),
-            expiration: .init(value: now.addingTimeInterval(TimeInterval(ttl.components.seconds))),
-            issuedAt: .init(value: now),
-            role: role.rawValue,
-            clusters: clusters.claim
-        )
-        return try await keys.sign(claims, kid: "hs")
+        let issuedAt = Int64(now.timeIntervalSince1970.rounded(.down))
+        var members: [String: JSONValue] = [
+            "sub": .string(subject),
+            "iat": .int(issuedAt),
+            "exp": .int(issuedAt + ttl.components.seconds),
+            "role": .string(role.rawValue),
+            "clusters": .array(clusters.claim.map(JSONValue.string)),
+        ]
+        members[configuration.userClaim] = .string(subject)
+        if !groups.isEmpty { members[configuration.groupsClaim] = .array(groups.map(JSONValue.string)) }
+        if let issuer = configuration.issuer { members["iss"] = .string(issuer) }
+        if let audience = configuration.audience { members["aud"] = .string(audience) }
+        return try await secret.sign(TokenClaims(members: members), kid: TokenKeys.secretKid)
     }
 
     /// Verifies `token` and returns who it names, or the seed error to answer with:
-    /// 2001 for a missing, malformed or badly signed token, 2002 for an expired one.
+    /// 2001 for a missing, malformed, badly signed, not yet valid or foreign (issuer, audience)
+    /// token, 2002 for an expired one.
     public func authenticate(_ token: String?, now: Date = Date()) async throws(APIError) -> Principal {
         guard let token, !token.isEmpty else { throw .unauthenticated("missing bearer token") }
-        let claims: GatewayClaims
+        let claims: TokenClaims
         do {
-            claims = try await keys.verify(token, as: GatewayClaims.self, iteratingKeys: true)
+            claims = try await keys.verify(token)
         } catch {
             throw .unauthenticated("invalid token")
         }
-        guard now < claims.expiration.value else { throw .tokenExpired() }
-        guard let role = Role(rawValue: claims.role) else {
-            throw .unauthenticated("invalid token: unknown role \"\(claims.role)\"")
-        }
-        return Principal(
-            subject: claims.subject.value,
-            role: role,
-            clusters: .init(claim: claims.clusters ?? []),
-            expiresAt: claims.expiration.value
-        )
+        return try claims.validate(configuration, now: now)
     }
-}
-
-/// The claims of a gateway token.
-struct GatewayClaims: JWTPayload {
-    var subject: SubjectClaim
-    var expiration: ExpirationClaim
-    var issuedAt: IssuedAtClaim
-    var role: String
-    var clusters: [String]?
-
-    enum CodingKeys: String, CodingKey {
-        case subject = "sub"
-        case expiration = "exp"
-        case issuedAt = "iat"
-        case role
-        case clusters
-    }
-
-    /// Signature checks happen in jwt-kit; expiry is checked by ``TokenAuthority`` itself so that
-    /// an expired token can be answered with its own code (2002).
-    func verify(using algorithm: some JWTAlgorithm) async throws {}
 }

@@ -1,6 +1,7 @@
 public import Foundation
 import GaleProtocol
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 public import Logging
 import NIOCore
@@ -31,6 +32,8 @@ public final class Gateway: Service {
     let liveChannels: LiveChannels
     /// File uploads and downloads, for `upload`/`download` frames and the HTTP file route.
     let fileTransfers: FileTransfers
+    /// The serving certificate when TLS is on; ``TLSCertificates/reload()`` is what SIGHUP calls.
+    public let certificates: TLSCertificates?
     private let logger: Logger
 
     /// Opens the data directory (creating it, its database and secrets as needed).
@@ -45,12 +48,16 @@ public final class Gateway: Service {
             attributes: [.posixPermissions: 0o700]
         )
 
+        try configuration.listener.checkExposure(host: configuration.host)
+        certificates = try configuration.listener.tls.map { try TLSCertificates(files: $0, logger: logger) }
         var secret = configuration.jwtSecret
-        secretFromDataDirectory = secret == nil && configuration.jwtPublicKeyPEM == nil
+        secretFromDataDirectory =
+            secret == nil && configuration.jwtPublicKeyPEM == nil && configuration.jwt.jwksJSON == nil
         if secretFromDataDirectory {
             secret = try Self.dataDirectorySecret(directory)
         }
-        tokens = try await TokenAuthority(secret: secret, rsaPublicKeyPEM: configuration.jwtPublicKeyPEM)
+        tokens = try await TokenAuthority(
+            secret: secret, publicKeyPEM: configuration.jwtPublicKeyPEM, configuration: configuration.jwt)
 
         let sealKey =
             try configuration.sealKey
@@ -145,7 +152,9 @@ public final class Gateway: Service {
         let sampler = MetricsSampler(
             connections: connections, store: registry.store, history: metricsHistory, configuration: metricsSampling,
             logger: logger)
-        let group = ServiceGroup(services: [prober, sampler, application, sessions], logger: logger)
+        var services: [any Service] = [prober, sampler, application, sessions]
+        if let certificates { services.append(CertificateReloadOnSignal(certificates: certificates)) }
+        let group = ServiceGroup(services: services, logger: logger)
         do {
             try await group.run()
         } catch {
@@ -191,9 +200,20 @@ public final class Gateway: Service {
             autoPing: .enabled(timePeriod: limits.pingInterval),
             validateUTF8: true
         )
+        let listener = configuration.listener
+        let http1 = HTTP1Channel.Configuration(idleTimeout: listener.idleTimeout.map { TimeAmount($0) })
+        let webSocketResponder = webSocketRouter.buildResponder()
+        let server = HTTPServerBuilder { [certificates] responder in
+            GuardedChildChannel(
+                base: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, webSocketResponder: webSocketResponder,
+                    configuration: .init(http1: http1, ws: webSocketConfiguration)),
+                certificates: certificates,
+                headerTimeout: TimeAmount(listener.headerTimeout))
+        }
         return Application(
             router: HTTPRoutes(gateway: self).router(),
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter, configuration: .init(ws: webSocketConfiguration)),
+            server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "KubeGale-Realtime"

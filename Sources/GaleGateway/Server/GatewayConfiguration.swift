@@ -31,6 +31,10 @@ public struct GatewayConfiguration: Sendable {
     public var errorHTTPStatus: ErrorHTTPStatus
     /// The web console at `/`.
     public var console: ConsoleConfiguration
+    /// JWT checks (issuer, audience, leeway), claim mapping, JWKS and the longest minted lifetime.
+    public var jwt = TokenAuthority.Configuration()
+    /// TLS, the plain-text guard for non-loopback addresses, and HTTP/1 timeouts.
+    public var listener = ListenerConfiguration()
     /// Allowed browser origins and per-subject socket, channel and stream quotas.
     public var webSocketSecurity = WebSocketSecurity()
 
