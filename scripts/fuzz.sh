@@ -41,6 +41,9 @@ build() {
     [[ -f Package.resolved ]] && cp Package.resolved Fuzz/Package.resolved
     local logfile=$OUTPUT/build.log start=$SECONDS
     log "building the fuzz targets in $FUZZ_BUILD_PATH (log: $logfile)"
+    # SwiftPM does not notice files added to a path dependency (the main package) once it has
+    # planned a build; without its plan it plans again (compiled objects are kept).
+    rm -f "$FUZZ_BUILD_PATH/debug.yaml"
     # ld.gold warns about every ASan helper it cannot export; that noise stays in the log.
     if ! swift build --package-path Fuzz --build-path "$FUZZ_BUILD_PATH" -c debug \
         -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >"$logfile" 2>&1; then
