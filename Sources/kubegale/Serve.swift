@@ -88,6 +88,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: KUBEGALE_LOG_LEVEL]")
     var logLevel: String?
 
+    @OptionGroup(title: "Clusters")
+    var upstream: UpstreamOptions
+
     @OptionGroup(title: "Tokens")
     var jwt: JWTOptions
 
@@ -119,6 +122,7 @@ struct Serve: AsyncParsableCommand {
         try configureLive(&configuration, environment)
         configuration.jwt = try jwt.configuration(environment)
         configuration.listener = try listener.configuration(environment)
+        try upstream.apply(to: &configuration, environment)
         if let name = errorHttpStatus ?? environment["ERROR_HTTP_STATUS"] {
             guard let status = ErrorHTTPStatus(name) else {
                 throw ValidationError("--error-http-status must be mapped or envelope, not \"\(name)\"")

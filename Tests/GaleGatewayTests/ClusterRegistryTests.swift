@@ -30,7 +30,7 @@ struct ClusterRegistryTests {
                 #expect(read.code == .ok)
                 #expect(read.data == cluster)
 
-                let updated = try await socket.request("PUT", "/clusters/\(id)", body: ["description": "prod (eu)"])
+                let updated = try await socket.confirmed("PUT", "/clusters/\(id)", body: ["description": "prod (eu)"])
                 #expect(updated.data["description"]?.stringValue == "prod (eu)")
                 let (_, overHTTP) = try await gateway.http(.GET, "/clusters/\(id)", token: token)
                 #expect(overHTTP["data"] == updated.data)
@@ -45,7 +45,7 @@ struct ClusterRegistryTests {
                 #expect(listed.data["total"]?.intValue == 2)
                 #expect(listed.data["list"] == listed.data["items"])
 
-                let deleted = try await socket.request("DELETE", "/clusters/\(id)")
+                let deleted = try await socket.confirmed("DELETE", "/clusters/\(id)")
                 #expect(deleted.code == .ok)
                 let gone = try await socket.request("GET", "/clusters/\(id)")
                 #expect(gone.code == .clusterNotFound)
@@ -118,8 +118,13 @@ struct ClusterRegistryTests {
             )
             bodies.append(created.jsonString)
             let id = try #require(created["data"]?["id"]?.intValue)
-            let (_, updated) = try await gateway.http(
+            let (_, asked) = try await gateway.http(
                 .PUT, "/clusters/\(id)", token: token, body: ["kubeconfig": .string(Kubeconfigs.valid)]
+            )
+            bodies.append(asked.jsonString)
+            let (_, updated) = try await gateway.http(
+                .PUT, "/clusters/\(id)", token: token,
+                body: ["kubeconfig": .string(Kubeconfigs.valid), "confirm_token": asked["data"]?["confirm_token"] ?? .null]
             )
             bodies.append(updated.jsonString)
             bodies.append(try await gateway.http(.GET, "/clusters/\(id)", token: token).envelope.jsonString)

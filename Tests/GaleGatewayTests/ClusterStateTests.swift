@@ -17,7 +17,7 @@ struct ClusterStateTests {
         await probe.stop()
 
         let simulator = KubeSimServer(configuration: .init(port: port, token: token, seedDemoData: true, tls: false))
-        try await TestGateway.with(probeInterval: .milliseconds(200)) { gateway in
+        try await TestGateway.with(probeInterval: .milliseconds(200), configure: TestGateway.plainHTTPClusters) { gateway in
             let admin = try await gateway.token()
             let (_, created) = try await gateway.http(
                 .POST, "/clusters", token: admin, body: ["name": "sim", "kubeconfig": .string(kubeconfig)]

@@ -138,8 +138,25 @@ struct TerminalTests {
                 let (status, denied) = try await cluster.get(path, ["namespace": "demo"], token: viewer)
                 #expect(status == 403 && denied["code"]?.intValue == 1005)
             }
+            try await cluster.enableNodeTerminals()
             let (_, missing) = try await cluster.get("/nodes/no-such-node/terminal")
             #expect(missing["code"]?.intValue == 1004)
+            let (_, pods) = try await cluster.get(
+                "/pods", ["namespace": "kube-system", "labelSelector": "\(NodeDebugPod.label)=true"])
+            #expect(pods["data"]?["total"]?.intValue == 0)
+        }
+    }
+
+    @Test("node terminals are for admins, on clusters that enable them")
+    func nodeTerminalPolicy() async throws {
+        try await SimCluster.with { cluster in
+            let (status, off) = try await cluster.get("/nodes/kubesim-worker/terminal")
+            #expect(status == 403 && off["code"]?.intValue == 1005)
+            #expect(off["message"]?.stringValue?.contains("node_terminal=true") == true)
+            try await cluster.enableNodeTerminals()
+            let operatorToken = try await cluster.gateway.token(.operator)
+            let (_, refused) = try await cluster.get("/nodes/kubesim-worker/terminal", token: operatorToken)
+            #expect(refused["code"]?.intValue == 1005)
             let (_, pods) = try await cluster.get(
                 "/pods", ["namespace": "kube-system", "labelSelector": "\(NodeDebugPod.label)=true"])
             #expect(pods["data"]?["total"]?.intValue == 0)
@@ -149,8 +166,8 @@ struct TerminalTests {
     @Test("a node terminal runs in a debug pod on the node, deleted when the socket closes")
     func nodeTerminal() async throws {
         try await SimCluster.with { cluster in
-            let operatorToken = try await cluster.gateway.token(.operator)
-            let (_, answer) = try await cluster.get("/nodes/kubesim-worker/terminal", token: operatorToken)
+            try await cluster.enableNodeTerminals()
+            let (_, answer) = try await cluster.get("/nodes/kubesim-worker/terminal")
             let data = try #require(answer["data"], "\(answer)")
             let pod = try #require(data["pod"]?.stringValue)
             let ticket = try #require(data["token"]?.stringValue)
@@ -189,13 +206,14 @@ struct TerminalTests {
     @Test("a node terminal whose ticket is never used deletes its debug pod when the ticket expires")
     func unusedNodeTicket() async throws {
         try await SimCluster.with { cluster in
+            try await cluster.enableNodeTerminals()
             let gateway = cluster.gateway.gateway
             let operations = NodeTerminalOperations(
                 access: ClusterAccess(registry: gateway.registry, connections: gateway.connections),
                 terminals: TerminalTickets(lifetime: .milliseconds(300)), webSocketOrigin: "ws://gateway.invalid",
                 configuration: .init())
             let principal = Principal(
-                subject: "tester", role: .operator, clusters: .all, expiresAt: Date().addingTimeInterval(600))
+                subject: "tester", role: .admin, clusters: .all, expiresAt: Date().addingTimeInterval(600))
             let input = OperationInput(
                 principal: principal, pathParameters: ["name": "kubesim-worker2"],
                 query: ["cluster_id": String(cluster.id)], body: nil, logger: .init(label: "test"))

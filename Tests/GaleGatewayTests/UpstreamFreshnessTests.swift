@@ -52,7 +52,7 @@ import Testing
     func freshStateAfterRestart() async throws {
         let first = Self.simulator()
         let port = try await first.start()
-        try await TestGateway.with(probeInterval: .milliseconds(500)) { gateway in
+        try await TestGateway.with(probeInterval: .milliseconds(500), configure: TestGateway.plainHTTPClusters) { gateway in
             let admin = try await gateway.token()
             let id = try await gateway.register("fresh", kubeconfig: try first.kubeconfig(), token: admin)
             let resource = try #require(ResourceCatalogLookup.configMaps)
@@ -174,7 +174,7 @@ import Testing
         let sim = try await SimProcess()
         var live = LiveConfiguration.forTests
         live.watchIdleTimeout = .seconds(2)
-        try await TestGateway.with(probeInterval: .seconds(1), live: live) { gateway in
+        try await TestGateway.with(probeInterval: .seconds(1), live: live, configure: TestGateway.plainHTTPClusters) { gateway in
             let admin = try await gateway.token()
             let id = try await gateway.register("hung", kubeconfig: sim.kubeconfig, token: admin)
             let simulator = sim.process.processIdentifier
@@ -238,7 +238,7 @@ import Testing
 
     @Test("Upstream failures reach clients in plain words, without the libraries' type names")
     func plainUpstreamErrors() async throws {
-        try await TestGateway.with { gateway in
+        try await TestGateway.with(configure: TestGateway.plainHTTPClusters) { gateway in
             let admin = try await gateway.token()
             // A cluster whose API server is not there: nothing listens on port 1.
             let kubeconfig = """

@@ -82,7 +82,11 @@ struct KubeJSONTests {
         #expect(exists.isAlreadyExists && !exists.isConflict)
         let forbidden = KubeError.fromResponse(code: 403, body: [])
         #expect(forbidden.isForbidden)
-        #expect(forbidden.message == "the server answered HTTP 403")
+        #expect(forbidden.message == "the server answered HTTP 403 (Forbidden)")
+        // A body that is not a Status (a proxy's page, a trace) is never quoted.
+        let proxied = KubeError.fromResponse(
+            code: 502, body: Array("<html>nginx at /srv/build/internal/trace.go:42</html>".utf8))
+        #expect(proxied.message == "the server answered HTTP 502")
         #expect(KubeError.fromResponse(code: 410, body: []).isGone)
         #expect(KubeError.fromResponse(code: 422, body: []).isInvalid)
         #expect(KubeError.unreachable("connection refused").description == "API server unreachable: connection refused")

@@ -160,7 +160,7 @@ struct KubeconfigTests {
         let config = try Kubeconfig(yaml: yaml)
         let expected = [
             "a": "cluster \"noserver\" has no server URL",
-            "b": "server URL \"ftp://files.example.com\" is not http(s)",
+            "b": "cluster \"ftp\" has a server URL that is not http(s) with a host and without query, fragment or credentials",
             "c": "clusters[\"badca\"].cluster.certificate-authority-data is not valid base64",
             "d": "cluster \"missing\" (of context \"d\") not found",
             "e": "user \"nobody\" (of context \"e\") not found",

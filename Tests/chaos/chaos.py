@@ -168,7 +168,7 @@ class Run:
             self.args.binary, "serve", "--host", "127.0.0.1", "--port", "0", "--no-demo",
             "--data-dir", str(self.workdir / "data"), "--jwt-secret", secret,
             "--resume-window", str(RESUME_WINDOW), "--watch-idle-timeout", "3", "--watch-linger", str(WATCH_LINGER),
-            "--no-console", "--log-level", "warning",
+            "--no-console", "--log-level", "warning", "--allow-kubeconfig-insecure",
         ], self.workdir / "gateway.log", "KubeGale Realtime listening on")
         await self.gateway.start()
         log(f"gateway at {self.gateway.url} (pid {self.gateway.pid})")

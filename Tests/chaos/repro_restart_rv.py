@@ -42,7 +42,8 @@ async def main(binary: str) -> int:
     secret = secrets.token_hex(32)
     gateway = Managed("gateway", [binary, "serve", "--host", "127.0.0.1", "--port", "0", "--no-demo",
                                   "--data-dir", str(workdir / "data"), "--jwt-secret", secret,
-                                  "--watch-linger", "2", "--watch-idle-timeout", "3", "--no-console"],
+                                  "--watch-linger", "2", "--watch-idle-timeout", "3", "--no-console",
+                                  "--allow-kubeconfig-insecure"],
                       workdir / "gateway.log", "KubeGale Realtime listening on")
     try:
         await cluster.start()

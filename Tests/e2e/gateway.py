@@ -76,6 +76,16 @@ class Gateway:
         finally:
             connection.close()
 
+    def confirmed(self, method, path, token=None, body=None, query=None):
+        """A sensitive call as a console makes it: ask, then repeat with the 1010's confirm_token."""
+        asked = self.http(method, path, token=token, body=body, query=query)
+        if asked.code != 1010:
+            return asked
+        confirm = asked.data["confirm_token"]
+        if body is not None:
+            return self.http(method, path, token=token, body={**body, "confirm_token": confirm}, query=query)
+        return self.http(method, path, token=token, query={**(query or {}), "confirm_token": confirm})
+
     # WebSocket
 
     @property
@@ -156,6 +166,14 @@ class Session:
         assert response["type"] == "response", f"expected a response frame, got {response}"
         return response
 
+    def confirmed(self, method, path, body=None, query=None):
+        """A sensitive request as a console sends it: ask, then repeat with the 1010's confirm_token."""
+        asked = self.request(method, path, body=body, query=query)
+        if asked["code"] != 1010:
+            return asked
+        return self.request(method, path, body={**(body or {}), "confirm_token": asked["data"]["confirm_token"]},
+                            query=query)
+
     def ping(self):
         frame_id = f"ping-{next(self.ids)}"
         self.send_json({"type": "ping", "id": frame_id})
@@ -218,7 +236,6 @@ clusters:
 - name: {name}
   cluster:
     server: {server}
-    insecure-skip-tls-verify: true
 contexts:
 - name: {name}
   context:

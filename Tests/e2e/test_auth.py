@@ -96,7 +96,7 @@ def test_viewer_cannot_create_update_or_delete(gateway, admin_token, viewer_toke
         operator = gateway.token(role="operator", subject="e2e-operator")
         assert gateway.http("POST", "/clusters", token=operator, body=body).code == 1005
     finally:
-        assert gateway.http("DELETE", f"/clusters/{cluster_id}", token=admin_token).code == 0
+        assert gateway.confirmed("DELETE", f"/clusters/{cluster_id}", token=admin_token).code == 0
 
 
 def test_token_scoped_to_one_cluster_sees_only_that_cluster(gateway, admin_token):
@@ -125,4 +125,4 @@ def test_token_scoped_to_one_cluster_sees_only_that_cluster(gateway, admin_token
         assert gateway.http("GET", "/clusters/999998", token=scoped).code == 1005
     finally:
         for cluster_id in ids:
-            gateway.http("DELETE", f"/clusters/{cluster_id}", token=admin_token)
+            gateway.confirmed("DELETE", f"/clusters/{cluster_id}", token=admin_token)

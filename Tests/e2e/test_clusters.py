@@ -37,7 +37,7 @@ def test_create_over_http_read_over_ws_and_back(gateway, admin_token, ws):
     assert over_ws["code"] == 0 and over_ws["msg"] == "success"
     assert over_ws["data"] == cluster
 
-    updated = ws.request("PUT", f"/clusters/{cluster_id}", body={"description": "changed over WS"})
+    updated = ws.confirmed("PUT", f"/clusters/{cluster_id}", body={"description": "changed over WS"})
     assert updated["code"] == 0, updated
     assert updated["data"]["description"] == "changed over WS"
     assert updated["data"]["name"] == name
@@ -46,11 +46,11 @@ def test_create_over_http_read_over_ws_and_back(gateway, admin_token, ws):
     assert over_http.code == 0
     assert over_http.data == updated["data"]
 
-    renamed = gateway.http("PUT", f"/clusters/{cluster_id}", token=admin_token, body={"name": name + "-renamed"})
+    renamed = gateway.confirmed("PUT", f"/clusters/{cluster_id}", token=admin_token, body={"name": name + "-renamed"})
     assert renamed.code == 0, renamed.text
     assert ws.request("GET", f"/clusters/{cluster_id}")["data"]["name"] == name + "-renamed"
 
-    deleted = ws.request("DELETE", f"/clusters/{cluster_id}")
+    deleted = ws.confirmed("DELETE", f"/clusters/{cluster_id}")
     assert deleted["code"] == 0, deleted
     gone = gateway.http("GET", f"/clusters/{cluster_id}", token=admin_token)
     assert gone.status == 404 and gone.code == 1002
@@ -68,7 +68,7 @@ def test_create_over_ws_read_and_delete_over_http(gateway, admin_token, ws):
     assert [item["id"] for item in listed.data["items"]] == [cluster_id]
     assert listed.data["items"][0] == created["data"]
 
-    deleted = gateway.http("DELETE", f"/clusters/{cluster_id}", token=admin_token)
+    deleted = gateway.confirmed("DELETE", f"/clusters/{cluster_id}", token=admin_token)
     assert deleted.code == 0, deleted.text
     assert ws.request("GET", "/clusters", query={"keyword": name})["data"]["total"] == 0
 
@@ -101,7 +101,7 @@ def test_list_paging_and_keyword_agree_over_both_transports(gateway, admin_token
         assert ws.request("GET", "/clusters", query={"keyword": unique("nothing")})["data"]["total"] == 0
     finally:
         for cluster_id in ids:
-            gateway.http("DELETE", f"/clusters/{cluster_id}", token=admin_token)
+            gateway.confirmed("DELETE", f"/clusters/{cluster_id}", token=admin_token)
 
 
 @pytest.mark.parametrize(
@@ -136,7 +136,7 @@ def test_duplicate_names_are_refused(gateway, admin_token):
         second = gateway.http("POST", "/clusters", token=admin_token, body={"name": name, "kubeconfig": kubeconfig("b")})
         assert second.code == 1001, second.text
     finally:
-        gateway.http("DELETE", f"/clusters/{first.data['id']}", token=admin_token)
+        gateway.confirmed("DELETE", f"/clusters/{first.data['id']}", token=admin_token)
 
 
 def test_missing_cluster_is_1002_over_both_transports(gateway, admin_token, ws):

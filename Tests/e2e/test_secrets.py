@@ -24,7 +24,9 @@ def test_kubeconfig_never_in_responses_or_logs(gateway, admin_token):
 
     http("GET", f"/clusters/{cluster_id}")
     http("GET", "/clusters", query={"pageSize": 500})
-    http("PUT", f"/clusters/{cluster_id}", body={"kubeconfig": kubeconfig(second_marker)})
+    asked = http("PUT", f"/clusters/{cluster_id}", body={"kubeconfig": kubeconfig(second_marker)})
+    http("PUT", f"/clusters/{cluster_id}",
+         body={"kubeconfig": kubeconfig(second_marker), "confirm_token": asked.data["confirm_token"]})
     # Refusals must not quote the document either.
     http("PUT", f"/clusters/{cluster_id}", body={"kubeconfig": f"token: {marker}\n  bad: [yaml"})
     http("PUT", f"/clusters/{cluster_id}",
@@ -36,7 +38,7 @@ def test_kubeconfig_never_in_responses_or_logs(gateway, admin_token):
         session.request("GET", "/clusters", query={"pageSize": 500})
         session.request("PUT", f"/clusters/{cluster_id}", body={"kubeconfig": kubeconfig(marker)})
         session.request("PUT", f"/clusters/{cluster_id}", body={"kubeconfig": f"{marker}: [unclosed"})
-        session.request("DELETE", f"/clusters/{cluster_id}")
+        session.confirmed("DELETE", f"/clusters/{cluster_id}")
         bodies += session.received_texts
 
     everything = "\n".join(bodies)

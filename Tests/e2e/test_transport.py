@@ -56,7 +56,7 @@ def test_deflate_is_negotiated_and_round_trips_large_messages(gateway, admin_tok
             read = session.request("GET", f"/clusters/{cluster_id}")
             assert read["data"]["description"] == description
         finally:
-            session.request("DELETE", f"/clusters/{cluster_id}")
+            session.confirmed("DELETE", f"/clusters/{cluster_id}")
 
 
 def test_deflate_on_the_wire_both_ways(gateway, admin_token):
@@ -92,8 +92,13 @@ def test_deflate_on_the_wire_both_ways(gateway, admin_token):
         assert compressed, "a 300 kB response was sent uncompressed on a deflate socket"
         assert wire_bytes < len(data) // 20, f"{wire_bytes} wire bytes for {len(data)} bytes of text"
 
-        raw.send_compressed_text(json.dumps({"type": "request", "id": "rm", "method": "DELETE",
-                                             "path": f"/clusters/{response['data']['id']}"}))
+        remove = {"type": "request", "id": "rm", "method": "DELETE", "path": f"/clusters/{response['data']['id']}"}
+        raw.send_compressed_text(json.dumps(remove))
+        opcode, data, _, _ = raw.recv_message()
+        asked = json.loads(data)
+        assert asked["code"] == 1010, asked
+        remove["body"] = {"confirm_token": asked["data"]["confirm_token"]}
+        raw.send_compressed_text(json.dumps(remove))
         opcode, data, _, _ = raw.recv_message()
         assert json.loads(data)["code"] == 0
 

@@ -24,12 +24,15 @@ public struct Principal: Sendable, Hashable {
     public var role: Role
     public var clusters: ClusterScope
     public var expiresAt: Date
+    /// Groups the token names (its groups claim); sent upstream as `Impersonate-Group`s beside the role's group.
+    public var groups: [String]
 
-    public init(subject: String, role: Role, clusters: ClusterScope, expiresAt: Date) {
+    public init(subject: String, role: Role, clusters: ClusterScope, expiresAt: Date, groups: [String] = []) {
         self.subject = subject
         self.role = role
         self.clusters = clusters
         self.expiresAt = expiresAt
+        self.groups = groups
     }
 
     /// Whether the cluster with this id is inside the principal's scope.

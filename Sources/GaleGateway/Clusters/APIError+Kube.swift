@@ -28,6 +28,9 @@ extension APIError {
             self.init(.forbidden, error.message)
         } else if error.isUnreachable {
             self.init(.clusterUnreachable, error.message)
+        } else if verb == .read, error.kind == .status, error.code == 400 {
+            // The apiserver refused the request itself (a selector it cannot parse): the caller's 1001.
+            self.init(.invalidArgument, error.message)
         } else if verb == .read, error.kind == .status, let code = error.code, code >= 500 {
             self.init(.clusterUnreachable, error.message)
         } else {

@@ -28,7 +28,7 @@ struct ClusterAccess: Sendable {
             throw APIError.invalidArgument("missing parameter \"cluster_id\"")
         }
         let record = try await registry.record(id, for: input.principal)
-        let client = try await connections.client(for: record)
+        let client = try await connections.client(for: record, as: input.principal)
         do {
             return try await body(record, client)
         } catch let error as KubeError {

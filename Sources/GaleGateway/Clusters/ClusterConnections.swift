@@ -39,8 +39,15 @@ actor ClusterConnections {
     private var identityObserver: (@Sendable (Int64) async -> Void)?
     private var removalObserver: (@Sendable (Int64) async -> Void)?
 
-    init(registry: ClusterRegistry, probeTimeout: Duration = .seconds(5), logger: Logger) {
+    /// Whom calls made for a user are made as.
+    let impersonation: ImpersonationConfiguration
+
+    init(
+        registry: ClusterRegistry, impersonation: ImpersonationConfiguration = .init(),
+        probeTimeout: Duration = .seconds(5), logger: Logger
+    ) {
         self.registry = registry
+        self.impersonation = impersonation
         self.probeTimeout = probeTimeout
         self.logger = logger
     }
@@ -57,21 +64,31 @@ actor ClusterConnections {
         removalObserver = observer
     }
 
-    /// The client of a cluster that is not known to be down; 1006 with the reason otherwise.
-    func client(for record: ClusterRecord) throws(APIError) -> KubeClient {
+    /// The client of a cluster that is not known to be down, making its calls for `principal`
+    /// (impersonated, see ``ImpersonationConfiguration``) or, for `nil`, as the gateway itself;
+    /// 1006 with the reason when the cluster is down.
+    func client(for record: ClusterRecord, as principal: Principal?) throws(APIError) -> KubeClient {
         let connection = try connection(for: record)
         if connection.state == .unreachable {
             throw APIError(.clusterUnreachable, "cluster \(record.id) (\(record.name)) is unreachable: \(connection.reason)")
         }
-        return connection.client
+        return connection.client.impersonating(principal.flatMap { impersonation.identity(of: $0, on: record.settings) })
     }
 
     /// The client of cluster `id` whatever its cached state, for live upstreams (watches, metrics
-    /// feeds) that keep trying while a cluster is down and must get through the moment it is back.
+    /// feeds, log follows) that keep trying while a cluster is down and must get through the moment
+    /// it is back; for `principal` or, for `nil`, as the gateway (shared watches).
     /// Throws 1002 when the cluster is no longer registered.
-    func upstreamClient(cluster id: Int64) async throws -> KubeClient {
+    func upstreamClient(cluster id: Int64, as principal: Principal? = nil) async throws -> KubeClient {
         guard let record = try await registry.store.get(id: id) else { throw APIError.clusterNotFound(String(id)) }
-        return try connection(for: record).client
+        return try connection(for: record).client.impersonating(
+            principal.flatMap { impersonation.identity(of: $0, on: record.settings) })
+    }
+
+    /// Whom calls for `principal` on this cluster are made as; `nil` when the cluster does not
+    /// impersonate its users (then the gateway's roles alone decide).
+    nonisolated func identity(of principal: Principal, on record: ClusterRecord) -> KubeImpersonation? {
+        impersonation.identity(of: principal, on: record.settings)
     }
 
     /// Asks the cluster for its version (and identity) and records the outcome, in memory and in
@@ -143,7 +160,7 @@ actor ClusterConnections {
         let client: KubeClient
         do {
             let kubeconfig = try registry.kubeconfig(of: record)
-            client = try KubeClient(target: try Kubeconfig(yaml: kubeconfig).resolve(), logger: logger)
+            client = try KubeClient(target: try Kubeconfig(yaml: kubeconfig).resolve(policy: registry.policy), logger: logger)
         } catch {
             // The messages of these errors never contain credentials (see KubeconfigError).
             throw APIError(.clusterUnreachable, "cluster \(record.id) cannot be used: \(APIError.reason(of: error))")

@@ -1,7 +1,7 @@
 public import Foundation
 public import GaleJSON
 import HTTPTypes
-import KubeClient
+public import KubeClient
 public import Logging
 
 /// The cluster registry (seed §1.1–1.5): validation, sealing and scope rules over a
@@ -9,31 +9,38 @@ public import Logging
 public struct ClusterRegistry: Sendable {
     public let store: any ClusterStore
     let sealer: KubeconfigSealer
+    /// What a registered kubeconfig may ask of the gateway host: nothing beyond the document by default.
+    public let policy: KubeconfigPolicy
 
     /// Longest cluster name accepted (a DNS subdomain, as Kubernetes names are).
     static let maxNameLength = 253
     /// Largest kubeconfig accepted; real ones with embedded certificates are a few KiB.
     static let maxKubeconfigBytes = 1 << 20
 
-    public init(store: any ClusterStore, sealer: KubeconfigSealer) {
+    public init(store: any ClusterStore, sealer: KubeconfigSealer, policy: KubeconfigPolicy = .untrusted) {
         self.store = store
         self.sealer = sealer
+        self.policy = policy
     }
 
     /// The operations of the registry; registering or changing a cluster probes it through
     /// `connections`, deleting one closes its connection.
-    func operations(connections: ClusterConnections) -> [Operation] {
+    func operations(connections: ClusterConnections, confirmations: ConfirmationGate) -> [Operation] {
         [
             Operation(.get, "/clusters", role: .viewer, action: "list clusters", handler: list),
             Operation(.get, "/clusters/{id}", role: .viewer, action: "read clusters", handler: detail),
             Operation(.post, "/clusters", role: .admin, action: "register clusters") { input in
-                try await create(input, connections: connections)
+                // A new cluster's id is not in anyone's list yet: only an admin of every cluster may add one.
+                guard input.principal.clusters == .all else {
+                    throw APIError.forbidden("registering clusters needs a token scoped to every cluster")
+                }
+                return try await create(input, connections: connections)
             },
             Operation(.put, "/clusters/{id}", role: .admin, action: "update clusters") { input in
-                try await update(input, connections: connections)
+                try await update(input, connections: connections, confirmations: confirmations)
             },
             Operation(.delete, "/clusters/{id}", role: .admin, action: "delete clusters") { input in
-                try await delete(input, connections: connections)
+                try await delete(input, connections: connections, confirmations: confirmations)
             },
         ]
     }
@@ -81,6 +88,9 @@ public struct ClusterRegistry: Sendable {
             name: try input.string("name"),
             description: try input.optionalString("description") ?? "",
             kubeconfig: try input.string("kubeconfig"),
+            settings: ClusterSettings(
+                impersonate: try input.optionalBool("impersonate") ?? true,
+                nodeTerminal: try input.optionalBool("node_terminal") ?? false),
             connections: connections
         )
         input.logger.info("cluster registered", metadata: ["cluster.id": "\(record.id)", "cluster.name": "\(record.name)"])
@@ -92,6 +102,7 @@ public struct ClusterRegistry: Sendable {
         name: String,
         description: String,
         kubeconfig: String,
+        settings: ClusterSettings = ClusterSettings(),
         connections: ClusterConnections
     ) async throws -> ClusterRecord {
         let name = try validName(name)
@@ -100,7 +111,8 @@ public struct ClusterRegistry: Sendable {
             let record = try await store.insert(
                 name: name,
                 description: description,
-                sealedKubeconfig: try sealer.seal(kubeconfig)
+                sealedKubeconfig: try sealer.seal(kubeconfig),
+                settings: settings
             )
             return try await probed(record, connections: connections)
         } catch let error as ClusterStoreError {
@@ -121,7 +133,9 @@ public struct ClusterRegistry: Sendable {
         return try await probed(updated, connections: connections)
     }
 
-    func update(_ input: OperationInput, connections: ClusterConnections) async throws -> JSONValue {
+    func update(_ input: OperationInput, connections: ClusterConnections, confirmations: ConfirmationGate)
+        async throws -> JSONValue
+    {
         let id = try input.string("id")
         let existing = try await record(id, for: input.principal)
         var changes = ClusterChanges()
@@ -130,8 +144,20 @@ public struct ClusterRegistry: Sendable {
         if let kubeconfig = try input.optionalString("kubeconfig") {
             changes.sealedKubeconfig = try sealer.seal(try validKubeconfig(kubeconfig))
         }
-        guard changes.name != nil || changes.description != nil || changes.sealedKubeconfig != nil else {
-            throw APIError.invalidArgument("nothing to update: give name, description or kubeconfig")
+        changes.impersonate = try input.optionalBool("impersonate")
+        changes.nodeTerminal = try input.optionalBool("node_terminal")
+        guard !changes.isEmpty else {
+            throw APIError.invalidArgument(
+                "nothing to update: give name, description, kubeconfig, impersonate or node_terminal")
+        }
+        try await confirmations.require(input, operation: "PUT /clusters/\(id)", target: Self.target(existing)) {
+            var fields: [JSONValue] = []
+            if changes.name != nil { fields.append("name") }
+            if changes.description != nil { fields.append("description") }
+            if changes.sealedKubeconfig != nil { fields.append("kubeconfig") }
+            if changes.impersonate != nil { fields.append("impersonate") }
+            if changes.nodeTerminal != nil { fields.append("node_terminal") }
+            return ["cluster": existing.json, "changes": .array(fields)]
         }
         do {
             guard let updated = try await store.update(id: existing.id, changes: changes) else {
@@ -145,13 +171,23 @@ public struct ClusterRegistry: Sendable {
         }
     }
 
-    func delete(_ input: OperationInput, connections: ClusterConnections) async throws -> JSONValue {
+    func delete(_ input: OperationInput, connections: ClusterConnections, confirmations: ConfirmationGate)
+        async throws -> JSONValue
+    {
         let id = try input.string("id")
         let existing = try await record(id, for: input.principal)
+        try await confirmations.require(input, operation: "DELETE /clusters/\(id)", target: Self.target(existing)) {
+            ["deletes": existing.json]
+        }
         guard try await store.delete(id: existing.id) else { throw APIError.clusterNotFound(id) }
         await connections.remove(existing.id)
         input.logger.info("cluster deleted", metadata: ["cluster.id": "\(id)"])
         return .object(["id": .int(existing.id)])
+    }
+
+    /// A record as a confirmation binds it: its id, and when it last changed.
+    private static func target(_ record: ClusterRecord) -> ConfirmationGate.Target {
+        ConfirmationGate.Target(uid: record.key, resourceVersion: String(record.updatedAt.timeIntervalSince1970))
     }
 
     /// The record after probing the cluster it names, with `status` and `version` filled.
@@ -179,9 +215,18 @@ public struct ClusterRegistry: Sendable {
             throw .invalidArgument("kubeconfig is larger than \(Self.maxKubeconfigBytes) bytes")
         }
         do {
-            _ = try Kubeconfig(yaml: text).resolve()
+            _ = try Kubeconfig(yaml: text).resolve(policy: policy)
+        } catch let error as KubeconfigError {
+            let optIn =
+                switch error.refusal {
+                case .exec: " (a gateway started with --allow-kubeconfig-exec accepts it)"
+                case .file: " (a gateway started with --allow-kubeconfig-files accepts it)"
+                case .insecureTransport: " (a gateway started with --allow-kubeconfig-insecure accepts it)"
+                case nil: ""
+                }
+            throw .invalidArgument("invalid kubeconfig: \(error)\(optIn)")
         } catch {
-            throw .invalidArgument("invalid kubeconfig: \(error)")
+            throw .invalidArgument("invalid kubeconfig: \(APIError.reason(of: error))")
         }
         return text
     }

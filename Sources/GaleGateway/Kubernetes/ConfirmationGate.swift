@@ -2,70 +2,167 @@ import Crypto
 import Foundation
 import GaleJSON
 import GaleProtocol
+import Synchronization
 
-/// The confirmation step of sensitive operations (delete, update, drain).
+/// The confirmation step of sensitive operations (delete, update, drain, restart, registry
+/// changes).
 ///
 /// A first call without `confirm_token` changes nothing: it is answered with 1010, a preview of
-/// the effect (from a server-side dry run) and a token. The token is an HMAC over the caller,
-/// the exact operation and its expiry, so it confirms that one call, for that user, for a short
-/// while; repeating the call with it performs the operation.
+/// the effect (from a server-side dry run) and a token. The token is an HMAC over the caller, the
+/// exact operation, a hash of the request body, the target's `uid` and `resourceVersion` as the
+/// preview saw them, a nonce and the expiry. Repeating the same call with it performs the
+/// operation once: a token is single-use, and one for a target that changed since the preview
+/// (another version, or another object under the same name) is answered with a fresh preview.
 struct ConfirmationGate: Sendable {
+    /// The object an operation acts on, as read before the preview and again before the action.
+    struct Target: Sendable, Hashable {
+        var uid: String
+        var resourceVersion: String
+
+        init(uid: String, resourceVersion: String) {
+            self.uid = uid
+            self.resourceVersion = resourceVersion
+        }
+
+        /// The target of a Kubernetes object (`metadata.uid`, `metadata.resourceVersion`).
+        init(_ object: JSONValue) {
+            uid = object["metadata"]?["uid"]?.stringValue ?? ""
+            resourceVersion = object["metadata"]?["resourceVersion"]?.stringValue ?? ""
+        }
+    }
+
     private let key: SymmetricKey
     let lifetime: Duration
+    /// Nonces of tokens already used, with their expiry; a token is accepted once.
+    private let used = UsedNonces()
+
+    private final class UsedNonces: Sendable {
+        let expiries = Mutex<[String: Int64]>([:])
+    }
 
     init(lifetime: Duration = .seconds(120)) {
         key = SymmetricKey(size: .bits256)
         self.lifetime = lifetime
     }
 
-    /// Returns when `input` carries a valid token for `operation`; otherwise throws 1010 with
-    /// `preview()` and a fresh token. `operation` must name the call exactly, e.g.
-    /// `"DELETE /deployments/web?cluster=1&namespace=demo"`.
+    /// Returns when `input` carries a valid, unused token for `operation` on `target` (as read
+    /// now); otherwise throws 1010 with `preview()` and a fresh token. `operation` must name the
+    /// call exactly, e.g. `"DELETE /deployments/web?cluster=1&namespace=demo"`. A token that is
+    /// forged, expired, already used or for another call or body is refused with 1001.
     func require(
         _ input: OperationInput,
         operation: String,
+        target: Target? = nil,
         preview: () async throws -> JSONValue
     ) async throws {
+        let now = Int64(Date().timeIntervalSince1970)
+        let bound = Binding(subject: input.principal.subject, operation: operation, body: Self.bodyHash(input.body))
         if let token = try input.optionalString("confirm_token") {
-            guard valid(token, subject: input.principal.subject, operation: operation) else {
+            switch check(token, bound, target: target, now: now) {
+            case .valid(let nonce, let expiry):
+                guard consume(nonce, expiry: expiry, now: now) else {
+                    throw APIError.invalidArgument("confirm_token was already used; ask for a new one")
+                }
+                return
+            case .targetChanged:
+                try await ask(bound, target: target, now: now, preview: preview, changed: true)
+            case .invalid:
                 throw APIError.invalidArgument("confirm_token is invalid or expired for this operation")
             }
-            return
         }
-        let expiry = Int64(Date().timeIntervalSince1970) + lifetime.components.seconds
+        try await ask(bound, target: target, now: now, preview: preview, changed: false)
+    }
+
+    /// What a token is bound to besides the target.
+    private struct Binding {
+        var subject: String
+        var operation: String
+        var body: String
+    }
+
+    private enum Verdict {
+        case valid(nonce: String, expiry: Int64)
+        case targetChanged
+        case invalid
+    }
+
+    private func ask(
+        _ bound: Binding, target: Target?, now: Int64, preview: () async throws -> JSONValue, changed: Bool
+    ) async throws -> Never {
+        let expiry = now + lifetime.components.seconds
+        let nonce = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let reason = changed ? "changed since the preview; " : ""
+        var data: [String: JSONValue] = [
+            "confirmation_required": true,
+            "operation": .string(bound.operation),
+            "confirm_token": .string(token(bound, target: target, nonce: nonce, expiry: expiry)),
+            "expires_in": .int(lifetime.components.seconds),
+            "preview": try await preview(),
+        ]
+        if let target {
+            data["target"] = ["uid": .string(target.uid), "resourceVersion": .string(target.resourceVersion)]
+        }
         throw APIError(
             .confirmationRequired,
-            "\(operation) needs confirmation: repeat the call with confirm_token",
-            data: [
-                "confirmation_required": true,
-                "operation": .string(operation),
-                "confirm_token": .string(token(subject: input.principal.subject, operation: operation, expiry: expiry)),
-                "expires_in": .int(lifetime.components.seconds),
-                "preview": try await preview(),
-            ]
-        )
+            "\(bound.operation) \(reason)needs confirmation: repeat the same call with confirm_token",
+            data: .object(data))
     }
 
-    private func token(subject: String, operation: String, expiry: Int64) -> String {
-        "\(expiry).\(signature(subject: subject, operation: operation, expiry: expiry))"
+    /// `expiry.nonce.uid.resourceVersion.mac`; the uid and version travel so that a token for a
+    /// changed target is told apart from a forged one.
+    private func token(_ bound: Binding, target: Target?, nonce: String, expiry: Int64) -> String {
+        let uid = Self.field(target?.uid ?? "")
+        let version = Self.field(target?.resourceVersion ?? "")
+        let mac = signature(bound, uid: uid, version: version, nonce: nonce, expiry: expiry)
+        return "\(expiry).\(nonce).\(uid).\(version).\(mac)"
     }
 
-    private func valid(_ token: String, subject: String, operation: String) -> Bool {
-        let parts = token.split(separator: ".", maxSplits: 1)
-        guard parts.count == 2, let expiry = Int64(parts[0]), expiry >= Int64(Date().timeIntervalSince1970) else {
-            return false
+    private func check(_ token: String, _ bound: Binding, target: Target?, now: Int64) -> Verdict {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 5, let expiry = Int64(parts[0]), expiry >= now else { return .invalid }
+        let (nonce, uid, version) = (parts[1], parts[2], parts[3])
+        let expected = signature(bound, uid: uid, version: version, nonce: nonce, expiry: expiry)
+        guard Self.constantTimeEqual(expected, parts[4]) else { return .invalid }
+        if let target, uid != Self.field(target.uid) || version != Self.field(target.resourceVersion) {
+            return .targetChanged
         }
-        let expected = signature(subject: subject, operation: operation, expiry: expiry)
-        // Constant-time comparison of the two MACs.
-        return Data(expected.utf8).withUnsafeBytes { a in
-            Data(parts[1].utf8).withUnsafeBytes { b in a.count == b.count && zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0 }
+        return .valid(nonce: nonce, expiry: expiry)
+    }
+
+    /// Marks `nonce` used; `false` when it already was.
+    private func consume(_ nonce: String, expiry: Int64, now: Int64) -> Bool {
+        used.expiries.withLock { used in
+            if used.count > 4096 { used = used.filter { $0.value >= now } }
+            guard used[nonce] == nil else { return false }
+            used[nonce] = expiry
+            return true
         }
     }
 
-    private func signature(subject: String, operation: String, expiry: Int64) -> String {
-        let message = Data("\(subject)\n\(operation)\n\(expiry)".utf8)
-        return Data(HMAC<SHA256>.authenticationCode(for: message, using: key)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+    private func signature(_ bound: Binding, uid: String, version: String, nonce: String, expiry: Int64) -> String {
+        let message = [bound.subject, bound.operation, bound.body, uid, version, nonce, String(expiry)]
+            .joined(separator: "\n")
+        return Self.base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key)))
+    }
+
+    /// SHA-256 of the request body without `confirm_token`, members sorted: the preview call and
+    /// the confirming call must carry the same body.
+    static func bodyHash(_ body: JSONValue?) -> String {
+        guard var body, body.objectValue != nil else { return "" }
+        body["confirm_token"] = nil
+        return base64URL(Data(SHA256.hash(data: Data(body.jsonString.utf8))))
+    }
+
+    /// A uid or resourceVersion as it travels in a token: URL-safe base64, no dots.
+    private static func field(_ text: String) -> String { base64URL(Data(text.utf8)) }
+
+    private static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
+    }
+
+    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let a = Array(a.utf8), b = Array(b.utf8)
+        return a.count == b.count && zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -24,8 +24,9 @@ struct ResourceOperations: Sendable {
             operations.append(Operation(.get, item, role: .viewer, action: "read \(plural)") { input in
                 let namespace = try namespace(family.resource, input)
                 let name = try input.string("name")
-                return try await access.call(input) { client in
-                    try await client.get(family.resource, namespace: namespace, name: name)
+                return try await access.call(input) { record, client in
+                    let object = try await client.get(family.resource, namespace: namespace, name: name)
+                    return redactsValues(family.resource, input.principal, record) ? SecretRedaction.redacted(object) : object
                 }
             })
         }
@@ -58,16 +59,18 @@ struct ResourceOperations: Sendable {
             fieldSelector: try input.optionalString("fieldSelector")
         )
         return try await access.call(input) { record, client in
+            let redacts = redactsValues(resource, input.principal, record)
             let key = WatchKey(
                 cluster: record.id, resource: resource.plural, namespace: namespace, name: nil,
                 labelSelector: options.labelSelector.flatMap { $0.isEmpty ? nil : $0 },
-                fieldSelector: options.fieldSelector.flatMap { $0.isEmpty ? nil : $0 })
+                fieldSelector: options.fieldSelector.flatMap { $0.isEmpty ? nil : $0 }, redactsSecretData: redacts)
             var items: [JSONValue]
-            if let cached = try await access.lists?.objects(key) {
+            if let cached = try await access.lists?.objects(key, of: resource, for: input.principal, on: record) {
                 items = cached
             } else {
                 items = try await client.list(resource, namespace: namespace, options: options)["items"]?.arrayValue ?? []
                 items.sort { Self.sortKey($0) < Self.sortKey($1) }
+                if redacts { items = items.map(SecretRedaction.redacted) }
             }
             if items.isEmpty, let namespace {
                 // The apiserver lists a missing namespace as empty; the seed wants 1003.
@@ -79,6 +82,13 @@ struct ResourceOperations: Sendable {
             let page = Array(items.dropFirst(paging.offset).prefix(paging.pageSize))
             return paging.envelope(items: page, total: items.count)
         }
+    }
+
+    /// Whether Secrets of `resource` go to `principal` without values (``SecretRedaction``).
+    private func redactsValues(_ resource: KubeResource, _ principal: Principal, _ record: ClusterRecord) -> Bool {
+        resource.plural == "secrets" && resource.group.isEmpty
+            && SecretRedaction.applies(
+                to: principal, impersonated: access.connections.identity(of: principal, on: record) != nil)
     }
 
     func create(_ resource: KubeResource, _ input: OperationInput) async throws -> JSONValue {
@@ -103,12 +113,14 @@ struct ResourceOperations: Sendable {
         return try await access.call(input, verb: .update) { [object] record, client in
             defer { access.lists?.noteWrite(cluster: record.id, resource: resource.plural) }
             var object = object
+            // The token binds the object as it is now: a confirmation of an edit of an older
+            // version (or of another object under the same name) is not one of this one.
+            let current = try await client.get(resource, namespace: namespace, name: name)
             if object["metadata"]?["resourceVersion"] == nil {
                 // Like `kubectl replace`, an update without a version applies to the current one.
-                let current = try await client.get(resource, namespace: namespace, name: name)
                 object["metadata"]?["resourceVersion"] = current["metadata"]?["resourceVersion"]
             }
-            try await confirmations.require(input, operation: operation) { [object] in
+            try await confirmations.require(input, operation: operation, target: .init(current)) { [object] in
                 let result = try await client.replace(resource, namespace: namespace, name: name, object: object, dryRun: true)
                 return ["result": result]
             }
@@ -122,13 +134,17 @@ struct ResourceOperations: Sendable {
         let operation = try Self.describe("DELETE", resource, name: name, namespace: namespace, input)
         return try await access.call(input, verb: .delete) { record, client in
             defer { access.lists?.noteWrite(cluster: record.id, resource: resource.plural) }
-            try await confirmations.require(input, operation: operation) {
-                let object = try await client.get(resource, namespace: namespace, name: name)
+            let object = try await client.get(resource, namespace: namespace, name: name)
+            let target = ConfirmationGate.Target(object)
+            try await confirmations.require(input, operation: operation, target: target) {
                 _ = try await client.delete(resource, namespace: namespace, name: name, options: DeleteOptions(dryRun: true))
                 let dependents = try await DependentObjects.find(of: object, client: client)
                 return ["deletes": .array([DependentObjects.reference(object)] + dependents)]
             }
-            return try await client.delete(resource, namespace: namespace, name: name)
+            // The version confirmed, or nothing: a change after the check fails with a conflict.
+            return try await client.delete(
+                resource, namespace: namespace, name: name,
+                options: DeleteOptions(preconditionResourceVersion: target.resourceVersion.isEmpty ? nil : target.resourceVersion))
         }
     }
 

@@ -9,6 +9,8 @@ struct LiveChannels: Sendable {
     let registry: ClusterRegistry
     let connections: ClusterConnections
     let hub: WatchHub
+    /// Authorizes each subscriber of a shared watch (which runs as the gateway) as its user.
+    let reviews: AccessReviews
     let metrics: MetricsFeeds
     let logs: LogStreams
     let files: FileTransfers
@@ -24,16 +26,20 @@ struct LiveChannels: Sendable {
         let (record, client) = try await cluster(frame.cluster, principal: principal)
         let options = SubscribeOptions(frame)
         switch frame.stream {
-        case "watch":
-            let (key, resumeFrom) = try options.watchKey(cluster: record.id)
+        case "watch", "events":
+            var (key, resumeFrom) =
+                frame.stream == "watch" ? try options.watchKey(cluster: record.id) : try options.eventsKey(cluster: record.id)
+            key.redactsSecretData =
+                key.resource == "secrets"
+                && SecretRedaction.applies(
+                    to: principal, impersonated: connections.identity(of: principal, on: record) != nil)
+            let access = try await watchAccess(key, principal: principal, record: record)
             try await requireNamespace(key.namespace, client: client)
-            try await openWatch(.watch, key: key, resumeFrom: resumeFrom, id: frame.id, session: session)
-        case "events":
-            let (key, resumeFrom) = try options.eventsKey(cluster: record.id)
-            try await requireNamespace(key.namespace, client: client)
-            try await openWatch(.events, key: key, resumeFrom: resumeFrom, id: frame.id, session: session)
+            try await openWatch(
+                frame.stream == "watch" ? .watch : .events, key: key, access: access, resumeFrom: resumeFrom,
+                id: frame.id, session: session)
         case "metrics":
-            try await openMetrics(options, cluster: record.id, id: frame.id, session: session)
+            try await openMetrics(options, record: record, principal: principal, id: frame.id, session: session)
         case "logs":
             let subscription = try await logs.subscribe(
                 cluster: frame.cluster, options: frame.options, principal: principal, logger: logger)
@@ -52,7 +58,7 @@ struct LiveChannels: Sendable {
     func cluster(_ id: String, principal: Principal) async throws(APIError) -> (ClusterRecord, KubeClient) {
         do {
             let record = try await registry.record(id, for: principal)
-            return (record, try await connections.client(for: record))
+            return (record, try await connections.client(for: record, as: principal))
         } catch let error as APIError {
             throw error
         } catch {
@@ -74,8 +80,24 @@ struct LiveChannels: Sendable {
         }
     }
 
+    /// The subscriber's access to the shared watch of `key`, checked now (1005 when the cluster's
+    /// RBAC refuses); `nil` for clusters that do not impersonate their users.
+    private func watchAccess(_ key: WatchKey, principal: Principal, record: ClusterRecord) async throws(APIError)
+        -> WatchAccess?
+    {
+        guard connections.identity(of: principal, on: record) != nil,
+            let resource = ResourceCatalog.standard.resource(named: key.resource)
+        else { return nil }
+        let access = WatchAccess(
+            reviews: reviews, principal: principal, record: record, resource: resource, namespace: key.namespace,
+            interval: connections.impersonation.accessReviewTTL)
+        try await access.check()
+        return access
+    }
+
     private func openWatch(
-        _ kind: ChannelKind, key: WatchKey, resumeFrom: String?, id: FrameID, session: LiveSession
+        _ kind: ChannelKind, key: WatchKey, access: WatchAccess?, resumeFrom: String?, id: FrameID,
+        session: LiveSession
     ) async throws(APIError) {
         let mailbox = WatchMailbox(conflateAfter: configuration.conflateAfter, limit: configuration.maxPendingChanges)
         let watch: SharedWatch
@@ -87,7 +109,8 @@ struct LiveChannels: Sendable {
             logger.error("cannot open a shared watch", metadata: ["watch": "\(key)", "error": "\(error)"])
             throw APIError(.internalError, "cannot watch \(key.resource)")
         }
-        let channel = WatchChannel(hub: hub, watch: watch, mailbox: mailbox, cluster: String(key.cluster))
+        let channel = WatchChannel(
+            hub: hub, watch: watch, mailbox: mailbox, cluster: String(key.cluster), access: access)
         let opened = session.open(
             kind, cluster: String(key.cluster), maxChannels: configuration.maxChannelsPerSession,
             opening: { .subscribed(id: id, channel: $0) }, body: channel.run)
@@ -98,9 +121,10 @@ struct LiveChannels: Sendable {
         }
     }
 
-    private func openMetrics(_ options: SubscribeOptions, cluster: Int64, id: FrameID, session: LiveSession)
-        async throws(APIError)
-    {
+    private func openMetrics(
+        _ options: SubscribeOptions, record: ClusterRecord, principal: Principal, id: FrameID, session: LiveSession
+    ) async throws(APIError) {
+        let cluster = record.id
         let scopeName = try options.string("scope") ?? "cluster"
         guard let scope = MetricsFeeds.Scope(rawValue: scopeName) else {
             throw APIError.invalidArgument("option \"scope\" must be one of cluster, nodes, pods")
@@ -108,11 +132,16 @@ struct LiveChannels: Sendable {
         let minimum = Int64(configuration.minimumMetricsInterval.components.seconds)
         let seconds = try options.int("interval", in: max(1, minimum)...3600) ?? max(15, minimum)
         let namespace = scope == .pods ? try options.string("namespace") : nil
+        // The feeds are shared and sampled as the gateway: the user must be allowed to read them.
+        let source = KubeResource(
+            group: "metrics.k8s.io", version: "v1beta1", plural: scope == .pods ? "pods" : "nodes",
+            kind: scope == .pods ? "PodMetrics" : "NodeMetrics", namespaced: scope == .pods)
+        try await reviews.authorize(principal, on: record, verb: "list", resource: source, namespace: namespace)
         let key = MetricsFeeds.Key(cluster: cluster, scope: scope, namespace: namespace)
         let (subscription, items) = await metrics.subscribe(key, interval: .seconds(seconds))
         let channel = MetricsChannel(feeds: metrics, key: key, subscription: subscription, items: items)
         let opened = session.open(
-            .metrics, cluster: String(cluster), maxChannels: configuration.maxChannelsPerSession,
+            .metrics, cluster: String(record.id), maxChannels: configuration.maxChannelsPerSession,
             opening: { .subscribed(id: id, channel: $0) },
             body: channel.run)
         if opened == nil {

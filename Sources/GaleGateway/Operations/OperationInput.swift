@@ -38,10 +38,14 @@ public struct OperationInput: Sendable {
         return nil
     }
 
+    /// A string parameter; names, namespaces and selectors are checked against their syntax
+    /// here (``ParameterSyntax``), before any handler can put them in an upstream URL.
     public func optionalString(_ name: String) throws(APIError) -> String? {
         switch value(name) {
         case nil: return nil
-        case .string(let string)?: return string
+        case .string(let string)?:
+            try ParameterSyntax.check(name, string)
+            return string
         case .int(let int)?: return String(int)
         case let other?: throw .invalidArgument("parameter \"\(name)\" must be a string, not \(other.typeName)")
         }

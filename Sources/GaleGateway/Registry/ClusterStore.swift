@@ -9,7 +9,8 @@ public protocol ClusterStore: Sendable {
     )
     func get(id: Int64) async throws -> ClusterRecord?
     /// Inserts a cluster; throws ``ClusterStoreError/duplicateName`` when the name is taken.
-    func insert(name: String, description: String, sealedKubeconfig: Data) async throws -> ClusterRecord
+    func insert(name: String, description: String, sealedKubeconfig: Data, settings: ClusterSettings) async throws
+        -> ClusterRecord
     /// Applies `changes`; `nil` when there is no such cluster.
     func update(id: Int64, changes: ClusterChanges) async throws -> ClusterRecord?
     /// Records the result of probing a cluster.

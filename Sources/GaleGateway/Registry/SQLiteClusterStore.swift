@@ -31,6 +31,10 @@ public final class SQLiteClusterStore: ClusterStore {
                     """
             )
         }
+        migrator.registerMigration("v2-cluster-settings") { db in
+            try db.execute(sql: "ALTER TABLE cluster ADD COLUMN impersonate BOOLEAN NOT NULL DEFAULT 1")
+            try db.execute(sql: "ALTER TABLE cluster ADD COLUMN node_terminal BOOLEAN NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
@@ -68,16 +72,19 @@ public final class SQLiteClusterStore: ClusterStore {
         }
     }
 
-    public func insert(name: String, description: String, sealedKubeconfig: Data) async throws -> ClusterRecord {
+    public func insert(name: String, description: String, sealedKubeconfig: Data, settings: ClusterSettings) async throws
+        -> ClusterRecord
+    {
         let now = Date().timeIntervalSince1970
         do {
             return try await database.write { db in
                 try db.execute(
                     sql: """
-                        INSERT INTO cluster (name, description, sealed_kubeconfig, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?)
+                        INSERT INTO cluster (name, description, sealed_kubeconfig, impersonate, node_terminal,
+                            created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [name, description, sealedKubeconfig, now, now]
+                    arguments: [name, description, sealedKubeconfig, settings.impersonate, settings.nodeTerminal, now, now]
                 )
                 let row = try Row.fetchOne(db, sql: "SELECT * FROM cluster WHERE id = ?", arguments: [db.lastInsertedRowID])
                 return Self.record(row!)
@@ -99,6 +106,14 @@ public final class SQLiteClusterStore: ClusterStore {
                 if let description = changes.description {
                     assignments.append("description = ?")
                     arguments += [description]
+                }
+                if let impersonate = changes.impersonate {
+                    assignments.append("impersonate = ?")
+                    arguments += [impersonate]
+                }
+                if let nodeTerminal = changes.nodeTerminal {
+                    assignments.append("node_terminal = ?")
+                    arguments += [nodeTerminal]
                 }
                 if let sealed = changes.sealedKubeconfig {
                     // A new kubeconfig may point elsewhere: forget what was learned from the old one.
@@ -140,7 +155,8 @@ public final class SQLiteClusterStore: ClusterStore {
             status: row["status"],
             version: row["version"],
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
-            updatedAt: Date(timeIntervalSince1970: row["updated_at"])
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
+            settings: ClusterSettings(impersonate: row["impersonate"], nodeTerminal: row["node_terminal"])
         )
     }
 }

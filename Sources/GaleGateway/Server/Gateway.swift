@@ -64,13 +64,15 @@ public final class Gateway: Service {
             ?? SecretFile.loadOrCreate(directory.appendingPathComponent("seal.key"), generate: KubeconfigSealer.generateKey).value
         guard let keyData = Data(base64Encoded: sealKey) else { throw ConfigurationError("the seal key is not base64") }
         let store = try SQLiteClusterStore(path: directory.appendingPathComponent("kubegale.sqlite").path)
-        registry = ClusterRegistry(store: store, sealer: try KubeconfigSealer(keyData: keyData))
+        registry = ClusterRegistry(
+            store: store, sealer: try KubeconfigSealer(keyData: keyData), policy: configuration.kubeconfigPolicy)
 
         metrics = GatewayMetrics()
         sessions = SessionRegistry(
             metrics: metrics, security: configuration.webSocketSecurity,
             live: LiveSessions(resumeWindow: configuration.live.resumeWindow, security: configuration.webSocketSecurity))
-        let connections = ClusterConnections(registry: registry, logger: logger)
+        let connections = ClusterConnections(
+            registry: registry, impersonation: configuration.impersonation, logger: logger)
         self.connections = connections
         let hub = WatchHub(
             configuration: configuration.live.sharedWatch, logger: logger,
@@ -80,16 +82,18 @@ public final class Gateway: Service {
         }
         self.hub = hub
         await connections.observeRemovals { cluster in await hub.endWatches(cluster: cluster) }
+        let reviews = AccessReviews(connections: connections, logger: logger)
         await connections.observeIdentityChanges { cluster in
+            await reviews.forget(cluster: cluster)
             await hub.resetWatches(cluster: cluster, reason: "the cluster's identity (kube-system uid) changed")
         }
         var table = OperationTable()
-        table.add(contentsOf: registry.operations(connections: connections))
+        let confirmations = ConfirmationGate()
+        table.add(contentsOf: registry.operations(connections: connections, confirmations: confirmations))
         let access = ClusterAccess(
             registry: registry, connections: connections,
-            lists: configuration.live.cacheLists ? CachedLists(hub: hub) : nil)
+            lists: configuration.live.cacheLists ? CachedLists(hub: hub, reviews: reviews) : nil)
         table.add(contentsOf: access.clusterOperations)
-        let confirmations = ConfirmationGate()
         table.add(contentsOf: ResourceOperations(access: access, confirmations: confirmations).operations)
         metricsHistory = MetricsHistory(capacity: metricsSampling.capacity)
         table.add(
@@ -108,7 +112,7 @@ public final class Gateway: Service {
         fileTransfers = FileTransfers(
             access: ClusterAccess(registry: registry, connections: connections), configuration: configuration.live.files)
         liveChannels = LiveChannels(
-            registry: registry, connections: connections, hub: hub, metrics: metricsFeeds,
+            registry: registry, connections: connections, hub: hub, reviews: reviews, metrics: metricsFeeds,
             logs: LogStreams(registry: registry, connections: connections), files: fileTransfers,
             configuration: configuration.live, execIdleTimeout: configuration.terminal.idleTimeout, logger: logger)
     }

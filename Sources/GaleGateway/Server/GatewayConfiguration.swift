@@ -1,4 +1,5 @@
 public import Foundation
+public import KubeClient
 
 /// Everything a gateway needs to start. Every field has a default suitable for a laptop.
 public struct GatewayConfiguration: Sendable {
@@ -31,12 +32,17 @@ public struct GatewayConfiguration: Sendable {
     public var errorHTTPStatus: ErrorHTTPStatus
     /// The web console at `/`.
     public var console: ConsoleConfiguration
+    /// Allowed browser origins and per-subject socket, channel and stream quotas.
+    public var webSocketSecurity = WebSocketSecurity()
     /// JWT checks (issuer, audience, leeway), claim mapping, JWKS and the longest minted lifetime.
     public var jwt = TokenAuthority.Configuration()
     /// TLS, the plain-text guard for non-loopback addresses, and HTTP/1 timeouts.
     public var listener = ListenerConfiguration()
-    /// Allowed browser origins and per-subject socket, channel and stream quotas.
-    public var webSocketSecurity = WebSocketSecurity()
+    /// What registered kubeconfigs may ask of this host: no exec plugins, files or unverified
+    /// transport unless the operator opts in.
+    public var kubeconfigPolicy: KubeconfigPolicy = .untrusted
+    /// Users impersonated upstream, and how their subscriptions to shared watches are authorized.
+    public var impersonation = ImpersonationConfiguration()
 
     public init(
         host: String = "127.0.0.1",

@@ -56,6 +56,8 @@ public final class KubeClient: Sendable {
 
     /// The server and credentials this client talks to.
     public let target: KubeTarget
+    /// Whom requests are made for; `nil` makes them as the kubeconfig's own user.
+    public let impersonation: KubeImpersonation?
     /// The settings in use.
     public let configuration: Configuration
     let httpClient: HTTPClient
@@ -73,6 +75,7 @@ public final class KubeClient: Sendable {
         logger: Logger = Logger(label: "kubegale.kubeclient")
     ) throws {
         self.target = target
+        self.impersonation = nil
         self.configuration = configuration
         self.logger = logger
         self.tls = try KubeTLS(target: target)
@@ -94,6 +97,23 @@ public final class KubeClient: Sendable {
         self.requestBase = base
         httpConfiguration.tlsConfiguration = tls.base
         self.httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
+    }
+
+    private init(_ client: KubeClient, impersonation: KubeImpersonation?) {
+        self.target = client.target
+        self.impersonation = impersonation
+        self.configuration = client.configuration
+        self.httpClient = client.httpClient
+        self.tls = client.tls
+        self.logger = client.logger
+        self.requestBase = client.requestBase
+    }
+
+    /// A client making the same calls for `user` (impersonation headers on every request), sharing
+    /// this client's connections; `nil` makes them as the kubeconfig's user again. Only the client
+    /// created with ``init(target:configuration:logger:)`` is shut down: its views share its pool.
+    public func impersonating(_ user: KubeImpersonation?) -> KubeClient {
+        user == impersonation ? self : KubeClient(self, impersonation: user)
     }
 
     /// Closes every connection. Streams still running fail.
@@ -144,6 +164,7 @@ public final class KubeClient: Sendable {
             request.headers.add(name: "Accept", value: accept)
             request.headers.add(name: "User-Agent", value: configuration.userAgent)
             if let header = authorization.header { request.headers.add(name: "Authorization", value: header) }
+            for (name, value) in try impersonation?.headers() ?? [] { request.headers.add(name: name, value: value) }
             if let body {
                 request.headers.add(name: "Content-Type", value: contentType ?? "application/json")
                 request.body = .bytes(ByteBuffer(bytes: body))

@@ -103,9 +103,11 @@ public struct KubeError: Error, CustomStringConvertible, Sendable {
         if let status = try? KubeJSON(parsing: body), status["kind"]?.stringValue == "Status" {
             return fromStatus(status, httpCode: code)
         }
-        var text = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.isEmpty { text = "the server answered HTTP \(code)" }
-        return .status(code: code, reason: defaultReason(code), message: text)
+        // A body that is not a Status (a proxy's HTML page, a stack trace) is never quoted: it may
+        // carry internals of whatever answered, and means nothing to the person who reads the error.
+        let reason = defaultReason(code)
+        let message = "the server answered HTTP \(code)" + (reason.map { " (\($0))" } ?? "")
+        return .status(code: code, reason: reason, message: message)
     }
 
     /// Builds the error from a `Status` object (a response body or a watch `ERROR` event's object).

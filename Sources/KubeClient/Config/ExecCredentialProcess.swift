@@ -5,6 +5,9 @@ import Foundation
 /// Foundation's `Process` is used because no listed package runs child processes; the blocking
 /// waits happen on a Dispatch queue, never on the Swift concurrency pool.
 enum ExecCredentialProcess {
+    /// Variables of the host process that a plugin never sees.
+    static let privateEnvironmentPrefix = "KUBEGALE_"
+
     static func run(_ configuration: ExecCredentialPlugin.Configuration) async throws -> Data {
         let command = configuration.command
         @Sendable func failure(_ reason: String) -> KubeconfigError { .execFailed(command: command, reason: reason) }
@@ -21,7 +24,9 @@ enum ExecCredentialProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = configuration.arguments
-        var environment = ProcessInfo.processInfo.environment
+        // The plugin inherits the environment as under kubectl, minus the gateway's own settings
+        // (`KUBEGALE_*` holds secrets such as the JWT and sealing keys).
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix(Self.privateEnvironmentPrefix) }
         for (name, value) in configuration.environment { environment[name] = value }
         environment["KUBERNETES_EXEC_INFO"] = execInfo(configuration)
         process.environment = environment

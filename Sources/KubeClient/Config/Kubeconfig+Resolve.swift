@@ -5,8 +5,11 @@ extension Kubeconfig {
     /// Resolves a context (default: current-context) into everything needed to connect.
     ///
     /// Reads the files the context refers to, decodes `*-data` fields and checks that certificates
-    /// and keys are PEM that TLS can use. Throws ``KubeconfigError``.
-    public func resolve(context: String? = nil) throws -> KubeTarget {
+    /// and keys are PEM that TLS can use. A document `policy` does not allow is refused before
+    /// anything is read or run (``check(_:)``); the default trusts it, as kubectl trusts the user's
+    /// own kubeconfig. Throws ``KubeconfigError``.
+    public func resolve(context: String? = nil, policy: KubeconfigPolicy = .trusted) throws -> KubeTarget {
+        try check(policy)
         guard let contextName = context ?? currentContext else {
             throw KubeconfigError.currentContextNotSet
         }
@@ -29,10 +32,14 @@ extension Kubeconfig {
         guard let serverText = cluster.server, !serverText.isEmpty else {
             throw KubeconfigError.missingServer(cluster: entry.cluster)
         }
+        // Request paths are appended to the server URL, so it must end in a path: a query or a
+        // fragment would swallow them, and credentials in the URL would leak into logs.
         guard let server = URL(string: serverText), let scheme = server.scheme?.lowercased(),
-            scheme == "https" || scheme == "http", let host = server.host, !host.isEmpty
+            scheme == "https" || scheme == "http", let host = server.host, !host.isEmpty,
+            server.query == nil, server.fragment == nil, server.user == nil, server.password == nil,
+            !serverText.contains("?"), !serverText.contains("#")
         else {
-            throw KubeconfigError.invalidServerURL(serverText)
+            throw KubeconfigError.invalidServerURL(cluster: entry.cluster)
         }
 
         var tls = KubeTarget.TLS()

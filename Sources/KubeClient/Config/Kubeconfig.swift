@@ -68,6 +68,13 @@ public struct Kubeconfig: Sendable {
         } catch let error as YamlError {
             throw KubeconfigError.invalidYAML(Self.describe(error))
         }
+        // Aliases are expanded as the fields are read: a document that expands past the budget is
+        // refused before it is walked.
+        do {
+            try YAMLBudget.standard.check(root)
+        } catch let error as YAMLContentError {
+            throw KubeconfigError.invalidDocument(error.description)
+        }
         let reader = KubeconfigNodeReader()
         guard root.mapping != nil else {
             throw KubeconfigError.invalidDocument("the top level is not a mapping")

@@ -11,11 +11,12 @@ public struct KubeconfigError: Error, Equatable, CustomStringConvertible {
         case clusterNotFound(String, context: String)
         case userNotFound(String, context: String)
         case missingServer(cluster: String)
-        case invalidServerURL(String)
+        case invalidServerURL(cluster: String)
         case invalidField(String, reason: String)
         case unreadableFile(field: String, path: String)
         case unsupportedAuthProvider(user: String, name: String)
         case execFailed(command: String, reason: String)
+        case refused(field: String, KubeconfigPolicy.Refusal)
     }
 
     private let value: Value
@@ -39,8 +40,8 @@ public struct KubeconfigError: Error, Equatable, CustomStringConvertible {
     }
     /// A cluster has no `server`.
     public static func missingServer(cluster: String) -> Self { .init(.missingServer(cluster: cluster)) }
-    /// A cluster's `server` is not an http(s) URL.
-    public static func invalidServerURL(_ url: String) -> Self { .init(.invalidServerURL(url)) }
+    /// A cluster's `server` is not an http(s) URL with a host, or has a query, fragment or credentials.
+    public static func invalidServerURL(cluster: String) -> Self { .init(.invalidServerURL(cluster: cluster)) }
     /// A field has the wrong type or content; `field` is a path such as `users["admin"].token`.
     public static func invalidField(_ field: String, reason: String) -> Self {
         .init(.invalidField(field, reason: reason))
@@ -58,6 +59,16 @@ public struct KubeconfigError: Error, Equatable, CustomStringConvertible {
         .init(.execFailed(command: command, reason: reason))
     }
 
+    /// A field the ``KubeconfigPolicy`` in force does not allow.
+    public static func refused(_ field: String, _ refusal: KubeconfigPolicy.Refusal) -> Self {
+        .init(.refused(field: field, refusal))
+    }
+
+    /// What the policy refused, when this error is a refusal; callers name the opt-in that allows it.
+    public var refusal: KubeconfigPolicy.Refusal? {
+        if case .refused(_, let refusal) = value { refusal } else { nil }
+    }
+
     public var description: String {
         switch self.value {
         case .invalidYAML(let reason): "kubeconfig is not valid YAML: \(reason)"
@@ -67,12 +78,18 @@ public struct KubeconfigError: Error, Equatable, CustomStringConvertible {
         case .clusterNotFound(let name, let context): "cluster \"\(name)\" (of context \"\(context)\") not found"
         case .userNotFound(let name, let context): "user \"\(name)\" (of context \"\(context)\") not found"
         case .missingServer(let cluster): "cluster \"\(cluster)\" has no server URL"
-        case .invalidServerURL(let url): "server URL \"\(url)\" is not http(s)"
+        case .invalidServerURL(let cluster):
+            // The URL is not quoted: one this check refuses may carry credentials.
+            "cluster \"\(cluster)\" has a server URL that is not http(s) with a host and without query, fragment or credentials"
         case .invalidField(let field, let reason): "\(field) \(reason)"
         case .unreadableFile(let field, let path): "\(field): cannot read file \"\(path)\""
         case .unsupportedAuthProvider(let user, let name):
             "user \"\(user)\" uses auth-provider \"\(name)\", which is not supported; use an exec credential plugin"
         case .execFailed(let command, let reason): "exec credential plugin \"\(command)\" failed: \(reason)"
+        case .refused(let field, .exec): "\(field) is not allowed: credential plugins would run commands on this host"
+        case .refused(let field, .file): "\(field) is not allowed: files of this host cannot be named; embed the data"
+        case .refused(let field, .insecureTransport):
+            "\(field) is not allowed: the server must be https with a verified certificate"
         }
     }
 }

@@ -134,12 +134,13 @@ extension KubeClient {
             uri += "?" + query.map { "\(Self.encodeQuery($0.0))=\(Self.encodeQuery($0.1))" }.joined(separator: "&")
         }
         var head = "GET \(uri) HTTP/1.1\r\n"
+        let impersonationHeaders: [(String, String?)] = try impersonation?.headers().map { ($0.0, $0.1) } ?? []
         for (name, value) in [
             ("Host", target.server.port.map { "\(host):\($0)" } ?? host),
             ("User-Agent", configuration.userAgent),
             ("Sec-WebSocket-Protocol", "\(Self.execSubprotocolV5), \(Self.execSubprotocolV4)"),
             ("Authorization", authorization.header),
-        ] {
+        ] + impersonationHeaders {
             guard let value else { continue }
             guard !value.contains(where: { $0 == "\r" || $0 == "\n" }) else {
                 throw KubeError.decoding("the \(name) header of the exec request would contain a line break")

@@ -4,13 +4,23 @@ extension JSONValue {
     /// Reads a Kubernetes manifest written in YAML (one document), resolving scalars the way
     /// the apiserver's YAML reader does: `true`/`false`, integers, floats and `null` untagged,
     /// anything quoted or tagged `!!str` a string.
-    public init(yaml: String) throws {
+    ///
+    /// Aliases are expanded, within `budget`: a small document whose anchors refer to each other
+    /// ("billion laughs") is refused as soon as its expansion passes the budget, long before it
+    /// could fill memory.
+    public init(yaml: String, budget: YAMLBudget = .standard) throws {
         guard let node = try Yams.compose(yaml: yaml) else { throw YAMLContentError("the YAML document is empty") }
-        self = try Self.convert(node, depth: 0)
+        var spent = YAMLBudget.Spent()
+        self = try Self.convert(node, depth: 0, budget: budget, spent: &spent)
     }
 
-    private static func convert(_ node: Node, depth: Int) throws -> JSONValue {
-        guard depth < 128 else { throw YAMLContentError("the YAML document nests deeper than 128 levels") }
+    private static func convert(_ node: Node, depth: Int, budget: YAMLBudget, spent: inout YAMLBudget.Spent) throws
+        -> JSONValue
+    {
+        guard depth < budget.maxDepth else {
+            throw YAMLContentError("the YAML document nests deeper than \(budget.maxDepth) levels")
+        }
+        try spent.charge(node, budget)
         switch node {
         case .scalar(let scalar):
             if scalar.style != .plain || node.tag.rawValue == Tag.Name.str.rawValue { return .string(scalar.string) }
@@ -23,11 +33,16 @@ extension JSONValue {
             var members: [String: JSONValue] = [:]
             for (key, value) in mapping {
                 guard let name = key.string else { throw YAMLContentError("a mapping key is not a string") }
-                members[name] = try convert(value, depth: depth + 1)
+                members[name] = try convert(value, depth: depth + 1, budget: budget, spent: &spent)
             }
             return .object(members)
         case .sequence(let sequence):
-            return .array(try sequence.map { try convert($0, depth: depth + 1) })
+            var elements: [JSONValue] = []
+            elements.reserveCapacity(min(sequence.count, 1024))
+            for element in sequence {
+                elements.append(try convert(element, depth: depth + 1, budget: budget, spent: &spent))
+            }
+            return .array(elements)
         case .alias:
             throw YAMLContentError("YAML aliases are not accepted")
         }

@@ -16,8 +16,7 @@ enum Kubeconfigs {
             clusters:
             - name: prod
               cluster:
-            \(serverLine)    insecure-skip-tls-verify: true
-            users:
+            \(serverLine)users:
             - name: admin
               user:
                 token: \(secretMarker)

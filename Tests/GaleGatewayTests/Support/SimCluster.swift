@@ -14,16 +14,19 @@ struct SimCluster {
     static func with<T: Sendable>(
         probeInterval: Duration = .seconds(10),
         live: LiveConfiguration = .forTests,
+        configure: (inout GatewayConfiguration) -> Void = { _ in },
+        settings: GaleJSON.JSONValue = [:],
         _ body: (SimCluster) async throws -> T
     ) async throws -> T {
         let simulator = KubeSimServer(configuration: .init(podStartDelay: .milliseconds(50)))
         try await simulator.start()
         defer { Task { await simulator.stop() } }
-        return try await TestGateway.with(probeInterval: probeInterval, live: live) { gateway in
+        return try await TestGateway.with(probeInterval: probeInterval, live: live, configure: configure) { gateway in
             let admin = try await gateway.token()
-            let (_, created) = try await gateway.http(
-                .POST, "/clusters", token: admin, body: ["name": "sim", "kubeconfig": .string(try simulator.kubeconfig())]
-            )
+            var registration = settings
+            registration["name"] = "sim"
+            registration["kubeconfig"] = .string(try simulator.kubeconfig())
+            let (_, created) = try await gateway.http(.POST, "/clusters", token: admin, body: registration)
             guard let id = created["data"]?["id"]?.intValue else { throw TestFailure("cannot register KubeSim: \(created)") }
             return try await body(SimCluster(gateway: gateway, simulator: simulator, id: id, admin: admin))
         }
@@ -53,6 +56,15 @@ struct SimCluster {
         var confirmed = body
         confirmed["confirm_token"] = token
         return try await send(method, path, confirmed).envelope
+    }
+
+    /// Turns node terminals on for this cluster (an admin's confirmed registry update).
+    func enableNodeTerminals() async throws {
+        let path = "/clusters/\(id)"
+        let (_, asked) = try await gateway.http(.PUT, path, token: admin, body: ["node_terminal": true])
+        let token = asked["data"]?["confirm_token"] ?? .null
+        let (_, done) = try await gateway.http(.PUT, path, token: admin, body: ["node_terminal": true, "confirm_token": token])
+        guard done["data"]?["node_terminal"]?.boolValue == true else { throw TestFailure("cannot enable node terminals: \(done)") }
     }
 
     static func escape(_ value: String) -> String {

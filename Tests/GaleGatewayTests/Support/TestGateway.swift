@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import GaleGateway
 import GaleJSON
+import KubeClient
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -73,6 +74,11 @@ struct TestGateway {
     }
 
     let group: ServiceGroup
+
+    /// Accepts clusters served over plain HTTP (KubeSim without TLS, restarted on a fixed port).
+    static func plainHTTPClusters(_ configuration: inout GatewayConfiguration) {
+        configuration.kubeconfigPolicy = KubeconfigPolicy(allowsInsecureTransport: true)
+    }
 
     /// Starts the gateway's graceful shutdown (what SIGTERM does).
     func shutdown() async {

@@ -17,6 +17,8 @@ struct SocketOptions {
     var placement: Placement = .header
     var deflate = false
     var maxFrameSize = 16 << 20
+    /// Sent with the upgrade request besides the token (an `Origin`, say).
+    var headers = HTTPFields()
 }
 
 extension TestGateway {
@@ -29,7 +31,7 @@ extension TestGateway {
         _ body: @escaping @Sendable (inout TestSocket) async throws -> Void
     ) async throws -> WebSocketCloseFrame? {
         var url = "ws://127.0.0.1:\(port)\(path)"
-        var headers = HTTPFields()
+        var headers = options.headers
         switch (options.token, options.placement) {
         case (let token?, .header): headers[.authorization] = "Bearer \(token)"
         case (let token?, .query): url += "?access_token=\(token)"
@@ -94,6 +96,17 @@ struct TestSocket {
                 return (code, msg, data)
             }
         }
+    }
+
+    /// A sensitive request as a console sends it: ask, then repeat with the 1010's `confirm_token`.
+    mutating func confirmed(_ method: String, _ path: String, body: JSONValue? = nil) async throws -> (
+        code: ErrorCode, msg: String, data: JSONValue
+    ) {
+        let asked = try await request(method, path, body: body)
+        guard asked.code == .confirmationRequired, let token = asked.data["confirm_token"] else { return asked }
+        var confirmed = body ?? [:]
+        confirmed["confirm_token"] = token
+        return try await request(method, path, body: confirmed)
     }
 
     /// Skips the server's `hello` and returns it.

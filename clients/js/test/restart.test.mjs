@@ -13,7 +13,8 @@ let sim, gateway, token, cluster, http;
 
 before(async () => {
   sim = await startSimulator();
-  gateway = await startGateway({ args: ["--no-demo"] });
+  // `kubegale sim --plain-http` is a plain-HTTP cluster: the gateway must be told to accept one.
+  gateway = await startGateway({ args: ["--no-demo", "--allow-kubeconfig-insecure"] });
   token = await gateway.token({ role: "admin" });
   http = gateway.api(token);
   const registered = await http.call("POST", "/clusters", { body: { name: "sim", description: "outlives gateway restarts", kubeconfig: sim.kubeconfig } });

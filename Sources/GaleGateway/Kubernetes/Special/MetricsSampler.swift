@@ -66,7 +66,7 @@ struct MetricsSampler: Service {
 
     private func sample(_ record: ClusterRecord) async {
         do {
-            let client = try await connections.client(for: record)
+            let client = try await connections.client(for: record, as: nil)
             history.record(try await ClusterSample.take(client), cluster: record.id)
         } catch {
             logger.debug("cluster not sampled", metadata: ["cluster.id": "\(record.id)", "error": "\(error)"])

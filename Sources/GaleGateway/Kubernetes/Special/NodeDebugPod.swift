@@ -101,7 +101,7 @@ enum NodeDebugPod {
     static func delete(_ grant: TerminalGrant, access: ClusterAccess, logger: Logger) async {
         do {
             guard let record = try await access.registry.store.get(id: grant.clusterID) else { return }
-            let client = try await access.connections.client(for: record)
+            let client = try await access.connections.client(for: record, as: nil)
             try await client.delete(
                 pods, namespace: grant.namespace, name: grant.pod, options: DeleteOptions(gracePeriodSeconds: 0))
             logger.info(

@@ -43,7 +43,7 @@ struct NodeOperations: Sendable {
         let cluster = try input.optionalString("cluster_id") ?? input.string("id")
         let operation = "POST /nodes/\(name)/drain cluster=\(cluster) force=\(force)"
         return try await access.call(input, verb: .delete) { client in
-            _ = try await client.get(Self.nodes, namespace: nil, name: name)
+            let node = try await client.get(Self.nodes, namespace: nil, name: name)
             let plan = try await Self.plan(node: name, client: client)
             if !force, !plan.unmanaged.isEmpty {
                 throw APIError.invalidArgument(
@@ -51,7 +51,7 @@ struct NodeOperations: Sendable {
                         + plan.unmanaged.map(Self.label).joined(separator: ", ")
                         + "); repeat with force=true to delete them")
             }
-            try await confirmations.require(input, operation: operation) {
+            try await confirmations.require(input, operation: operation, target: .init(uid: node["metadata"]?["uid"]?.stringValue ?? "", resourceVersion: "")) {
                 for pod in plan.evict {
                     _ = try await client.evict(
                         namespace: Self.namespace(pod), pod: SpecialOperations.name(pod),

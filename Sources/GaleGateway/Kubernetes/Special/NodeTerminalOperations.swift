@@ -14,7 +14,7 @@ struct NodeTerminalOperations: Sendable {
     private static let nodes = ResourceCatalog.standard.resource(named: "nodes")!
 
     var operations: [Operation] {
-        [Operation(.get, "/nodes/{name}/terminal", role: .operator, action: "open node terminals", handler: terminal)]
+        [Operation(.get, "/nodes/{name}/terminal", role: .admin, action: "open node terminals", handler: terminal)]
     }
 
     /// Starts a debug pod on the node, waits until it runs, and answers a one-time terminal ticket
@@ -25,6 +25,11 @@ struct NodeTerminalOperations: Sendable {
         let node = try input.string("name")
         let clusterID = try input.optionalString("cluster_id") ?? input.string("id")
         let record = try await access.registry.record(clusterID, for: input.principal)
+        // A privileged pod with the node's root file system: the cluster's admin must have asked for it.
+        guard record.settings.nodeTerminal else {
+            throw APIError.forbidden(
+                "node terminals are off for cluster \(record.id); an admin can enable them with node_terminal=true")
+        }
         let namespace = configuration.nodeDebugNamespace
         let pod = try await access.call(input, verb: .create) { client in
             _ = try await client.get(Self.nodes, namespace: nil, name: node)

@@ -5,6 +5,7 @@ import KubeClient
 /// Seed §2.1.5–§2.1.9: restart, logs, terminal, events and metrics of pods.
 struct PodOperations: Sendable {
     let access: ClusterAccess
+    let confirmations: ConfirmationGate
     let terminals: TerminalTickets
     let webSocketOrigin: String
 
@@ -39,6 +40,8 @@ struct PodOperations: Sendable {
     @Sendable func restart(_ input: OperationInput) async throws -> JSONValue {
         let namespace = try SpecialOperations.namespace(input)
         let name = try input.string("name")
+        let cluster = try input.optionalString("cluster_id") ?? ""
+        let operation = "POST /pods/\(name)/restart cluster=\(cluster) namespace=\(namespace)"
         return try await access.call(input, verb: .delete) { client in
             let pod = try await client.get(Self.pods, namespace: namespace, name: name)
             let owners = pod["metadata"]?["ownerReferences"]?.arrayValue ?? []
@@ -48,7 +51,17 @@ struct PodOperations: Sendable {
                         + "(delete and create it instead)")
             }
             let uid = pod["metadata"]?["uid"]?.stringValue
-            try await client.delete(Self.pods, namespace: namespace, name: name)
+            let target = ConfirmationGate.Target(pod)
+            try await confirmations.require(input, operation: operation, target: target) {
+                _ = try await client.delete(Self.pods, namespace: namespace, name: name, options: DeleteOptions(dryRun: true))
+                return [
+                    "restarts": ["namespace": .string(namespace), "name": .string(name), "uid": uid.map(JSONValue.string) ?? .null],
+                    "controller": ["kind": controller["kind"] ?? .null, "name": controller["name"] ?? .null],
+                ]
+            }
+            try await client.delete(
+                Self.pods, namespace: namespace, name: name,
+                options: DeleteOptions(preconditionResourceVersion: target.resourceVersion.isEmpty ? nil : target.resourceVersion))
             return [
                 "restarted": [
                     "namespace": .string(namespace), "name": .string(name), "uid": uid.map(JSONValue.string) ?? .null,

@@ -16,7 +16,8 @@ struct SpecialOperations: Sendable {
     var terminal = TerminalConfiguration()
 
     var operations: [Operation] {
-        PodOperations(access: access, terminals: terminals, webSocketOrigin: webSocketOrigin).operations
+        PodOperations(access: access, confirmations: confirmations, terminals: terminals, webSocketOrigin: webSocketOrigin)
+            .operations
             + WorkloadOperations(access: access).operations
             + NodeOperations(access: access, confirmations: confirmations).operations
             + NodeTerminalOperations(

@@ -14,7 +14,9 @@ struct SubscribeOptions: Sendable {
     func string(_ name: String) throws(APIError) -> String? {
         switch values[name] {
         case nil, .null?: return nil
-        case .string(let value)?: return value.isEmpty ? nil : value
+        case .string(let value)?:
+            try ParameterSyntax.check(name, value)
+            return value.isEmpty ? nil : value
         default: throw .invalidArgument("option \"\(name)\" must be a string")
         }
     }

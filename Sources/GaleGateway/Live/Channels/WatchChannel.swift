@@ -10,6 +10,9 @@ struct WatchChannel: Sendable {
     let mailbox: WatchMailbox
     /// The cluster id as `status` frames name it.
     let cluster: String
+    /// The subscriber's access, asked again while the channel delivers; `nil` when the gateway's
+    /// roles alone decide.
+    var access: WatchAccess? = nil
 
     func run(_ context: ChannelContext) async -> ChannelEnd {
         let watch = self.watch
@@ -24,7 +27,9 @@ struct WatchChannel: Sendable {
     }
 
     private func relay(_ context: ChannelContext) async -> ChannelEnd {
+        var accessClock = WatchAccessClock(access)
         while let item = await mailbox.next() {
+            if let refusal = await accessClock.refusal() { return .failed(refusal) }
             switch item {
             case .start(let start):
                 if start.resync {

@@ -15,7 +15,7 @@ extension ExecBridge {
         let client: KubeClient
         do {
             record = try await access.registry.record(cluster, for: principal)
-            client = try await access.connections.client(for: record)
+            client = try await access.connections.client(for: record, as: principal)
         } catch let error as APIError {
             throw error
         } catch {

@@ -1,4 +1,5 @@
 import GaleJSON
+import KubeClient
 import Synchronization
 
 /// Serves the seed's paged lists from the hub's shared watches, the way client-go informers
@@ -9,14 +10,19 @@ import Synchronization
 /// A cache is only as fresh as its watch, which trails the apiserver by the event latency. So
 /// that users always read their own writes, a collection written through the gateway is listed
 /// from the apiserver directly for a short quiet period afterwards.
+///
+/// The watches run under the gateway's identity, so every reader is first authorized for the
+/// list with an access review: the cluster's RBAC still decides who reads what.
 final class CachedLists: Sendable {
     let hub: WatchHub
+    let reviews: AccessReviews
     /// How long after a write through the gateway its collection is listed directly.
     let quietPeriod: Duration
     private let writes = Mutex<[String: ContinuousClock.Instant]>([:])
 
-    init(hub: WatchHub, quietPeriod: Duration = .seconds(2)) {
+    init(hub: WatchHub, reviews: AccessReviews, quietPeriod: Duration = .seconds(2)) {
         self.hub = hub
+        self.reviews = reviews
         self.quietPeriod = quietPeriod
     }
 
@@ -31,9 +37,13 @@ final class CachedLists: Sendable {
 
     /// Every object of the collection `key` names, sorted by namespace and name; `nil` when it
     /// was written through the gateway too recently to trust a cache.
-    func objects(_ key: WatchKey) async throws -> [JSONValue]? {
+    /// 1005 when `principal` may not list them.
+    func objects(_ key: WatchKey, of resource: KubeResource, for principal: Principal, on record: ClusterRecord)
+        async throws -> [JSONValue]?
+    {
         let written = writes.withLock { $0["\(key.cluster)/\(key.resource)"] }
         if let written, ContinuousClock.now - written < quietPeriod { return nil }
+        try await reviews.authorize(principal, on: record, verb: "list", resource: resource, namespace: key.namespace)
         return try await hub.objects(key).objects
     }
 }

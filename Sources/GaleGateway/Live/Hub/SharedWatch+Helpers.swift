@@ -33,10 +33,12 @@ extension SharedWatch {
         return version < other
     }
 
-    /// List items carry no `kind`/`apiVersion`; subscribers get complete objects.
-    static func fillTypeMeta(_ object: inout JSONValue, _ resource: KubeResource) {
+    /// List items carry no `kind`/`apiVersion`; subscribers get complete objects. A watch whose
+    /// key asks for it keeps no Secret values (``SecretRedaction``).
+    static func fillTypeMeta(_ object: inout JSONValue, _ resource: KubeResource, _ key: WatchKey) {
         if object["kind"] == nil { object["kind"] = .string(resource.kind) }
         if object["apiVersion"] == nil { object["apiVersion"] = .string(resource.apiVersion) }
+        if key.redactsSecretData { SecretRedaction.redact(&object) }
     }
 
     /// An upstream failure as `status` frames and logs give it.

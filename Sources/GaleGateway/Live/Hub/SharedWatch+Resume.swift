@@ -77,7 +77,7 @@ extension SharedWatch {
             switch event.type {
             case .added, .modified, .deleted:
                 var object = event.object
-                fillTypeMeta(&object, resource)
+                fillTypeMeta(&object, resource, key)
                 let change = WatchChange(WatchChange.Kind(rawValue: event.type.rawValue)!, object)
                 guard let version = UInt64(change.resourceVersion) else { throw KubeError.decoding("a resourceVersion that is not an integer") }
                 if version > oldest { return changes }

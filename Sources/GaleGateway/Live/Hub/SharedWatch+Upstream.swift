@@ -170,7 +170,7 @@ extension SharedWatch {
         var fresh: [String: JSONValue] = [:]
         for item in items {
             var item = item
-            Self.fillTypeMeta(&item, resource)
+            Self.fillTypeMeta(&item, resource, key)
             fresh[WatchChange.key(of: item)] = item
         }
         if synced {
@@ -202,7 +202,7 @@ extension SharedWatch {
         var object = event.object
         switch event.type {
         case .added, .modified, .deleted:
-            Self.fillTypeMeta(&object, resource)
+            Self.fillTypeMeta(&object, resource, key)
             let change = WatchChange(WatchChange.Kind(rawValue: event.type.rawValue)!, object)
             if let last = resourceVersion, Self.isOlder(change.resourceVersion, than: last) {
                 throw UpstreamReset(reason: "resourceVersion went back from \(last) to \(change.resourceVersion)")

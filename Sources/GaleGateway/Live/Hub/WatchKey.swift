@@ -9,6 +9,9 @@ struct WatchKey: Hashable, Sendable, CustomStringConvertible {
     var name: String?
     var labelSelector: String?
     var fieldSelector: String?
+    /// Secrets without their values: the watch viewers share on clusters that do not impersonate
+    /// them (see ``SecretRedaction``). A separate shared watch from the one with values.
+    var redactsSecretData = false
 
     /// The field selector sent upstream: the caller's, plus the object name when there is one.
     var upstreamFieldSelector: String? {
@@ -22,6 +25,7 @@ struct WatchKey: Hashable, Sendable, CustomStringConvertible {
         if let name { text += " named \(name)" }
         if let labelSelector, !labelSelector.isEmpty { text += " labels \(labelSelector)" }
         if let fieldSelector, !fieldSelector.isEmpty { text += " fields \(fieldSelector)" }
+        if redactsSecretData { text += " without values" }
         return text
     }
 }

@@ -154,7 +154,9 @@ struct LogRequest: Sendable, Hashable {
         func string(_ name: String) throws(APIError) -> String? {
             switch values[name] {
             case nil, .null?: return nil
-            case .string(let value)?: return value.isEmpty ? nil : value
+            case .string(let value)?:
+                try ParameterSyntax.check(name, value)
+                return value.isEmpty ? nil : value
             case let other?: throw .invalidArgument("option \"\(name)\" must be a string, not \(other.typeName)")
             }
         }

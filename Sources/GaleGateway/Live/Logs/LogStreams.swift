@@ -76,11 +76,11 @@ struct LogStreams: Sendable {
         logger[metadataKey: "cluster.id"] = "\(cluster)"
         do {
             let record = try await registry.record(cluster, for: principal)
-            let client = try await connections.client(for: record)
+            let client = try await connections.client(for: record, as: principal)
             let connections = self.connections
             let connect: @Sendable () async throws -> KubeClient = { [id = record.id] in
                 // Whatever the cached state: a follower keeps trying and gets through once the cluster is back.
-                try await connections.upstreamClient(cluster: id)
+                try await connections.upstreamClient(cluster: id, as: principal)
             }
             do {
                 let targets = try await LogTargetResolver(
