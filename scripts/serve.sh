@@ -10,4 +10,5 @@ source scripts/lib/tools.sh
 if command -v apt-get >/dev/null; then
     ensure_debian_packages node-xterm || warn "could not install node-xterm: the console's terminal will be unavailable"
 fi
-exec swift run kubegale serve "$@"
+# --print-admin-token: a newcomer gets a token to sign in with (serve prints none unless asked).
+exec swift run kubegale serve --print-admin-token "$@"

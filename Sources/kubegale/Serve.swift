@@ -97,6 +97,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Listener (TLS, timeouts)")
     var listener: ListenerOptions
 
+    @OptionGroup(title: "Sockets (origins, quotas, admin token)")
+    var sockets: WebSocketSecurityOptions
+
     func run() async throws {
         let environment = Environment()
         var configuration = GatewayConfiguration()
@@ -122,6 +125,7 @@ struct Serve: AsyncParsableCommand {
         try configureLive(&configuration, environment)
         configuration.jwt = try jwt.configuration(environment)
         configuration.listener = try listener.configuration(environment)
+        configuration.webSocketSecurity = try sockets.configuration(environment)
         try upstream.apply(to: &configuration, environment)
         if let name = errorHttpStatus ?? environment["ERROR_HTTP_STATUS"] {
             guard let status = ErrorHTTPStatus(name) else {
@@ -164,7 +168,7 @@ struct Serve: AsyncParsableCommand {
                 await simulator.stop()
             }
         }
-        let announce = Announcement(gateway: gateway)
+        let announce = Announcement(gateway: gateway, adminToken: sockets.adminToken(environment))
         // Services stop in reverse order: the gateway first (closing its connections to the demo
         // cluster), then the simulator, which then has no open connection to wait for.
         services.append(ListeningGateway(gateway: gateway, onListening: announce.print))
@@ -197,10 +201,11 @@ private struct ListeningGateway: Service {
     }
 }
 
-/// What `serve` prints once it listens: where to connect and, when the secret was generated
-/// in the data directory, a ready admin token so a newcomer can connect at once.
+/// What `serve` prints once it listens: where to connect and, when asked for
+/// (`--print-admin-token`, `--admin-token-file`), a ready admin token so a newcomer can connect.
 private struct Announcement: Sendable {
     let gateway: Gateway
+    let adminToken: AdminTokenOutput
 
     @Sendable func print(port: Int) async {
         let host = gateway.configuration.host
@@ -213,10 +218,18 @@ private struct Announcement: Sendable {
         if gateway.configuration.console.enabled {
             lines.insert("  Console:   \(http)://\(host):\(port)/  (sign in with a token)", at: 1)
         }
-        if gateway.secretFromDataDirectory,
-            let token = try? await gateway.tokens.issue(subject: "admin", role: .admin, clusters: .all, ttl: .seconds(12 * 3600))
+        if !adminToken.isRequested {
+            lines.append("  Sign in:   kubegale token --role admin (or serve --print-admin-token / --admin-token-file PATH)")
+        } else if let token = try? await gateway.tokens.issue(
+            subject: "admin", role: .admin, clusters: .all, ttl: .seconds(12 * 3600))
         {
-            lines.append("  Admin token (12h): \(token)")
+            if adminToken.print { lines.append("  Admin token (12h): \(token)") }
+            do {
+                try adminToken.write(token)
+                if let file = adminToken.file { lines.append("  Admin token (12h) written to \(file.path)") }
+            } catch {
+                lines.append("  Admin token: \(error)")
+            }
         }
         // Unbuffered, so scripts waiting for the "listening" line see it at once.
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
