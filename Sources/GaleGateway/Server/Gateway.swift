@@ -207,13 +207,13 @@ public final class Gateway: Service {
         let listener = configuration.listener
         let http1 = HTTP1Channel.Configuration(idleTimeout: listener.idleTimeout.map { TimeAmount($0) })
         let webSocketResponder = webSocketRouter.buildResponder()
-        let server = HTTPServerBuilder { [certificates] responder in
+        let server = HTTPServerBuilder { [certificates, origins = sessions.origins] responder in
             GuardedChildChannel(
                 base: HTTP1WebSocketUpgradeChannel(
                     responder: responder, webSocketResponder: webSocketResponder,
                     configuration: .init(http1: http1, ws: webSocketConfiguration)),
                 certificates: certificates,
-                headerTimeout: TimeAmount(listener.headerTimeout))
+                headerTimeout: TimeAmount(listener.headerTimeout), origins: origins)
         }
         return Application(
             router: HTTPRoutes(gateway: self).router(),

@@ -12,6 +12,8 @@ struct GuardedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     let base: Base
     let certificates: TLSCertificates?
     let headerTimeout: TimeAmount
+    /// Browser origins allowed to upgrade (``OriginGuardHandler``); `nil`: not checked.
+    var origins: OriginPolicy? = nil
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -24,6 +26,7 @@ struct GuardedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
             let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try channel.pipeline.syncOperations.addHandler(
                 HeaderTimeoutHandler(timeout: headerTimeout), position: .after(decoder))
+            if let origins { try channel.pipeline.syncOperations.addHandler(OriginGuardHandler(policy: origins), position: .after(decoder)) }
             return value
         }
     }
