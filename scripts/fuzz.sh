@@ -5,6 +5,7 @@
 #   scripts/fuzz.sh                        every target, FUZZ_SECONDS (default 30) each
 #   scripts/fuzz.sh --seconds 3600 FuzzTar one target for an hour
 #   scripts/fuzz.sh --no-build FuzzJSON    reuse the last build
+#   scripts/fuzz.sh --build-only           build the targets, run none
 #
 # Prints per target the runs, the coverage and the crashes. Exits non-zero when any target
 # crashed, hung, ran out of memory or leaked; its input is left in <output>/<target>/ (replay it
@@ -90,6 +91,7 @@ main() {
         --seconds) FUZZ_SECONDS=$2; shift 2 ;;
         --output) OUTPUT=$2; shift 2 ;;
         --no-build) BUILD=0; shift ;;
+        --build-only) BUILD=2; shift ;;
         -h | --help) usage; exit 0 ;;
         -*) die "unknown option $1" ;;
         *)
@@ -103,6 +105,7 @@ main() {
     [[ $FUZZ_SECONDS =~ ^[1-9][0-9]*$ ]] || die "--seconds needs a positive number"
     mkdir -p "$OUTPUT"
     ((BUILD)) && build
+    ((BUILD == 2)) && return 0
     log "fuzzing ${#selected[@]} target(s) for ${FUZZ_SECONDS}s each (output: $OUTPUT)"
     local target failed=()
     for target in "${selected[@]}"; do
