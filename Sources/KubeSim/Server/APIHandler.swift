@@ -93,7 +93,7 @@ struct APIHandler: Sendable {
             let target = ResourceTarget(type: type, namespace: namespace, name: name, subresource: subresource)
             if type.review {
                 guard request.method == .post else { throw KubeStatusError.methodNotAllowed() }
-                let body = try await readBody(request, context: context)
+                let body = try await readReview(request, type: type, context: context)
                 let answer = try reviews.answer(type, namespace: namespace, body: body, requester: user)
                 return Self.json(answer, status: .created)
             }
@@ -215,6 +215,18 @@ struct APIHandler: Sendable {
             if let yaml = try? YAMLBridge.parse(String(decoding: bytes, as: UTF8.self)) { return yaml }
             throw KubeStatusError.badRequest("the object provided is unrecognized: \(error)")
         }
+    }
+
+    /// A review's body: JSON, YAML, or the protobuf typed clients send.
+    func readReview(_ request: Request, type: ResourceType, context: SimRequestContext) async throws -> JSONValue {
+        guard (request.headers[.contentType] ?? "").hasPrefix(ReviewProtobuf.contentType) else {
+            return try await readBody(request, context: context)
+        }
+        let buffer = try await request.body.collect(upTo: 1 << 20)
+        guard let review = ReviewProtobuf.decode(Array(buffer.readableBytesView), type: type) else {
+            throw KubeStatusError.badRequest("the object provided is unrecognized")
+        }
+        return review
     }
 
     func readPatch(_ request: Request, context: SimRequestContext) async throws -> (PatchFormat, JSONValue) {
