@@ -1,5 +1,7 @@
+import AsyncHTTPClient
 import Foundation
 import KubeSim
+import NIOCore
 import NIOHTTP1
 import Testing
 
@@ -175,6 +177,50 @@ import Testing
             let authorizationResources = try await viewer.get("/apis/authorization.k8s.io/v1")
             let ssar = authorizationResources.json["resources"]?.arrayValue?.first { $0["name"] == "selfsubjectaccessreviews" }
             #expect(ssar?["verbs"] == ["create"])
+        }
+    }
+
+    @Test func defaultPolicyInAnEmptyClusterAndAfterAFreshStart() async throws {
+        var configuration = RBACFixture.configuration()
+        configuration.seedDemoData = false
+        for _ in 0..<2 {
+            // Each server is a fresh cluster: the default roles and the gateway's bindings are there without demo data.
+            try await SimFixture.withServer(configuration) { server in
+                for name in ["cluster-admin", "kubegale-viewers", "kubegale-operators", "kubegale-admins", "system:discovery", "system:basic-user"] {
+                    #expect(server.store.find(ResourceCatalog.clusterRoleBindings, namespace: nil, name: name) != nil, "\(name)")
+                }
+                for name in ["cluster-admin", "admin", "edit", "view", "kubegale-viewer", "kubegale-operator"] {
+                    #expect(server.store.find(ResourceCatalog.clusterRoles, namespace: nil, name: name) != nil, "\(name)")
+                }
+                #expect(server.store.find(ResourceCatalog.namespaces, namespace: nil, name: "demo") == nil)
+                let viewerNodes = try await RBACClient(server, token: "vic-token").get("/api/v1/nodes")
+                let plainNodes = try await RBACClient(server, token: "bob-token").get("/api/v1/nodes")
+                #expect(viewerNodes.status == 200 && plainNodes.status == 403)
+            }
+        }
+    }
+
+    @Test func reviewsReadFromProtobuf() async throws {
+        try await SimFixture.withServer(RBACFixture.configuration()) { server in
+            // A SelfSubjectAccessReview as typed clients encode it: "k8s\0", runtime.Unknown{2: raw}, the review
+            // {2: spec}, the spec {1: resourceAttributes {1: namespace, 2: verb, 5: resource}}.
+            func field(_ number: UInt8, _ bytes: [UInt8]) -> [UInt8] { [number << 3 | 2, UInt8(bytes.count)] + bytes }
+            let attributes = field(1, Array("demo".utf8)) + field(2, Array("list".utf8)) + field(5, Array("secrets".utf8))
+            let review = field(2, field(1, attributes))
+            let body = [0x6B, 0x38, 0x73, 0x00] + field(2, review)
+            var request = HTTPClientRequest(url: server.url! + "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/vnd.kubernetes.protobuf")
+            request.body = .bytes(ByteBuffer(bytes: body))
+            for (token, allowed) in [("vic-token", false), ("carol-token", true)] {
+                var asUser = request
+                asUser.headers.add(name: "Authorization", value: "Bearer \(token)")
+                let response = try await HTTPClient.shared.execute(asUser, timeout: .seconds(10))
+                let answer = try JSONValue.parse(try await response.body.collect(upTo: 1 << 20).readableBytesView)
+                #expect(response.status.code == 201)
+                #expect(answer[path: ["spec", "resourceAttributes", "resource"]] == "secrets")
+                #expect(answer[path: ["status", "allowed"]] == .bool(allowed))
+            }
         }
     }
 
