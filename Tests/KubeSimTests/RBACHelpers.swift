@@ -16,7 +16,9 @@ struct RBACClient {
         self.impersonate = impersonate
     }
 
-    func request(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws -> (status: Int, json: JSONValue) {
+    func request(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws -> (
+        status: Int, json: JSONValue
+    ) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -49,9 +51,10 @@ enum RBACFixture {
     }
 
     /// A SubjectAccessReview body.
-    static func accessReview(user: String, groups: [String] = [], verb: String, resource: String, subresource: String = "",
-        namespace: String = "", group: String = "") -> JSONValue
-    {
+    static func accessReview(
+        user: String, groups: [String] = [], verb: String, resource: String, subresource: String = "",
+        namespace: String = "", group: String = ""
+    ) -> JSONValue {
         [
             "apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
             "spec": [

@@ -9,18 +9,25 @@ import Testing
             let kubectl = try Kubectl(server)
             let asViewer = ["--as=bob", "--as-group=kubegale:viewer"]
             let listPods = try await kubectl.run(["auth", "can-i", "list", "pods"] + asViewer)
-            #expect(listPods.status == 0 && listPods.out.trimmingCharacters(in: .whitespacesAndNewlines) == "yes", "\(listPods)")
+            #expect(
+                listPods.status == 0 && listPods.out.trimmingCharacters(in: .whitespacesAndNewlines) == "yes",
+                "\(listPods)")
             let getSecrets = try await kubectl.run(["auth", "can-i", "get", "secrets"] + asViewer)
-            #expect(getSecrets.status == 1 && getSecrets.out.trimmingCharacters(in: .whitespacesAndNewlines) == "no", "\(getSecrets)")
+            #expect(
+                getSecrets.status == 1 && getSecrets.out.trimmingCharacters(in: .whitespacesAndNewlines) == "no",
+                "\(getSecrets)")
             let secrets = try await kubectl.run(asViewer + ["get", "secrets", "-n", "default"])
             #expect(secrets.status != 0)
             #expect(
                 secrets.err.contains(
-                    "Error from server (Forbidden): secrets is forbidden: User \"bob\" cannot list resource \"secrets\" in API group \"\" in the namespace \"default\""),
+                    "Error from server (Forbidden): secrets is forbidden: User \"bob\" cannot list resource \"secrets\" in API group \"\" in the namespace \"default\""
+                ),
                 "\(secrets.err)")
             let pods = try await kubectl.run(asViewer + ["get", "pods", "-n", "demo"])
             #expect(pods.status == 0 && pods.out.contains("nginx-"), "\(pods.err)")
-            let exec = try await kubectl.run(["auth", "can-i", "create", "pods/exec", "--as=x", "--as-group=kubegale:operator"])
+            let exec = try await kubectl.run([
+                "auth", "can-i", "create", "pods/exec", "--as=x", "--as-group=kubegale:operator",
+            ])
             #expect(exec.status == 0 && exec.out.trimmingCharacters(in: .whitespacesAndNewlines) == "yes", "\(exec)")
             let viewerExec = try await kubectl.run(["auth", "can-i", "create", "pods/exec"] + asViewer)
             #expect(viewerExec.status == 1 && viewerExec.out.trimmingCharacters(in: .whitespacesAndNewlines) == "no")
@@ -33,7 +40,9 @@ import Testing
             let refused = try await carol.run("get", "pods", "-n", "demo", "--as=alice")
             #expect(refused.status != 0)
             #expect(
-                refused.err.contains("users \"alice\" is forbidden: User \"carol\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope"),
+                refused.err.contains(
+                    "users \"alice\" is forbidden: User \"carol\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope"
+                ),
                 "\(refused.err)")
             let list = try await kubectl.run(["auth", "can-i", "--list", "-n", "demo"] + asViewer)
             #expect(list.status == 0 && list.out.contains("pods") && !list.out.contains("secrets"), "\(list)")
@@ -59,17 +68,22 @@ import Testing
             let kubectl = try Kubectl(server)
             #expect(await SimFixture.waitForDemoPods(server))
             let pod = try #require(
-                server.store.list(ResourceCatalog.pods, filter: .init(namespace: "demo", labelSelector: try LabelSelector(parsing: "app=nginx")))
-                    .items.first?[path: ["metadata", "name"]]?.stringValue)
+                server.store.list(
+                    ResourceCatalog.pods,
+                    filter: .init(namespace: "demo", labelSelector: try LabelSelector(parsing: "app=nginx"))
+                )
+                .items.first?[path: ["metadata", "name"]]?.stringValue)
             let before = server.openExecSessions
-            let viewer = try await kubectl.run("exec", "-n", "demo", pod, "--as=bob", "--as-group=kubegale:viewer", "--", "touch", "/tmp/by-viewer")
+            let viewer = try await kubectl.run(
+                "exec", "-n", "demo", pod, "--as=bob", "--as-group=kubegale:viewer", "--", "touch", "/tmp/by-viewer")
             #expect(viewer.status != 0)
             // The WebSocket upgrade is refused (Hummingbird answers a refused upgrade with a bare 400, so kubectl
             // cannot print the 403's message here; the plain HTTP exec path answers the Forbidden Status).
             #expect(server.openExecSessions == before)
             let check = try await kubectl.run("exec", "-n", "demo", pod, "--", "ls", "/tmp")
             #expect(check.status == 0 && !check.out.contains("by-viewer"), "\(check)")
-            let operatorExec = try await kubectl.run("exec", "-n", "demo", pod, "--as=x", "--as-group=kubegale:operator", "--", "echo", "hi")
+            let operatorExec = try await kubectl.run(
+                "exec", "-n", "demo", pod, "--as=x", "--as-group=kubegale:operator", "--", "echo", "hi")
             #expect(operatorExec.status == 0 && operatorExec.out == "hi\n", "\(operatorExec.err)")
         }
     }

@@ -7,7 +7,9 @@ struct AccessReviews: Sendable {
     let authorizer: RBACAuthorizer
 
     /// Answers a created review for `requester`: the object with its `status` filled in.
-    func answer(_ type: ResourceType, namespace: String?, body: JSONValue, requester: UserInfo) throws(KubeStatusError) -> JSONValue {
+    func answer(_ type: ResourceType, namespace: String?, body: JSONValue, requester: UserInfo) throws(KubeStatusError)
+        -> JSONValue
+    {
         var review = body
         review["apiVersion"] = .string(type.apiVersion)
         review["kind"] = .string(type.kind)
@@ -27,9 +29,12 @@ struct AccessReviews: Sendable {
             let user = UserInfo(
                 name: spec["user"]?.stringValue ?? "", uid: spec["uid"]?.stringValue ?? "",
                 groups: (spec["groups"]?.arrayValue ?? []).compactMap(\.stringValue),
-                extra: (spec["extra"]?.objectValue ?? [:]).mapValues { ($0.arrayValue ?? []).compactMap(\.stringValue) })
+                extra: (spec["extra"]?.objectValue ?? [:]).mapValues { ($0.arrayValue ?? []).compactMap(\.stringValue) }
+            )
             guard !user.name.isEmpty || !user.groups.isEmpty else {
-                throw .invalid(type, "", field: "spec.user", "Invalid value: \"\": at least one of user or group must be specified")
+                throw .invalid(
+                    type, "", field: "spec.user", "Invalid value: \"\": at least one of user or group must be specified"
+                )
             }
             let local = type == ResourceCatalog.localSubjectAccessReviews ? namespace ?? "" : nil
             review["status"] = try decide(spec, as: user, type: type, requiredNamespace: local)
@@ -49,7 +54,8 @@ struct AccessReviews: Sendable {
             let attribute = { (key: String) in resource[key]?.stringValue ?? "" }
             request = RequestAttributes(
                 user: user, verb: attribute("verb"), apiGroup: attribute("group"), apiVersion: attribute("version"),
-                resource: attribute("resource"), subresource: attribute("subresource"), namespace: attribute("namespace"),
+                resource: attribute("resource"), subresource: attribute("subresource"),
+                namespace: attribute("namespace"),
                 name: attribute("name"))
             if let requiredNamespace, request.namespace != requiredNamespace {
                 throw .invalid(
@@ -77,7 +83,9 @@ struct AccessReviews: Sendable {
         for rule in rules {
             func list(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
             if !rule.resources.isEmpty {
-                var entry: JSONValue = ["verbs": list(rule.verbs), "apiGroups": list(rule.apiGroups), "resources": list(rule.resources)]
+                var entry: JSONValue = [
+                    "verbs": list(rule.verbs), "apiGroups": list(rule.apiGroups), "resources": list(rule.resources),
+                ]
                 if !rule.resourceNames.isEmpty { entry["resourceNames"] = list(rule.resourceNames) }
                 resourceRules.append(entry)
             }
@@ -85,6 +93,8 @@ struct AccessReviews: Sendable {
                 nonResourceRules.append(["verbs": list(rule.verbs), "nonResourceURLs": list(rule.nonResourceURLs)])
             }
         }
-        return ["resourceRules": .array(resourceRules), "nonResourceRules": .array(nonResourceRules), "incomplete": false]
+        return [
+            "resourceRules": .array(resourceRules), "nonResourceRules": .array(nonResourceRules), "incomplete": false,
+        ]
     }
 }

@@ -15,15 +15,19 @@ enum BootstrapPolicy {
             readVerbs, [""],
             [
                 "pods", "pods/log", "pods/status", "configmaps", "endpoints", "persistentvolumeclaims",
-                "persistentvolumeclaims/status", "replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts",
-                "services", "services/status", "bindings", "events", "limitranges", "resourcequotas", "resourcequotas/status",
+                "persistentvolumeclaims/status", "replicationcontrollers", "replicationcontrollers/scale",
+                "serviceaccounts",
+                "services", "services/status", "bindings", "events", "limitranges", "resourcequotas",
+                "resourcequotas/status",
                 "namespaces", "namespaces/status",
             ]),
         rule(
             readVerbs, ["apps"],
             [
-                "controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale", "deployments/status",
-                "replicasets", "replicasets/scale", "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status",
+                "controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale",
+                "deployments/status",
+                "replicasets", "replicasets/scale", "replicasets/status", "statefulsets", "statefulsets/scale",
+                "statefulsets/status",
             ]),
         rule(readVerbs, ["autoscaling"], ["horizontalpodautoscalers", "horizontalpodautoscalers/status"]),
         rule(readVerbs, ["batch"], ["cronjobs", "cronjobs/status", "jobs", "jobs/status"]),
@@ -37,7 +41,8 @@ enum BootstrapPolicy {
     static let editRules: [PolicyRule] =
         viewRules + [
             rule(
-                readVerbs + writeVerbs, [""], ["pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets", "services/proxy"]),
+                readVerbs + writeVerbs, [""],
+                ["pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets", "services/proxy"]),
             rule(
                 writeVerbs, [""],
                 [
@@ -48,7 +53,8 @@ enum BootstrapPolicy {
             rule(
                 writeVerbs, ["apps"],
                 [
-                    "daemonsets", "deployments", "deployments/rollback", "deployments/scale", "replicasets", "replicasets/scale",
+                    "daemonsets", "deployments", "deployments/rollback", "deployments/scale", "replicasets",
+                    "replicasets/scale",
                     "statefulsets", "statefulsets/scale",
                 ]),
             rule(writeVerbs, ["autoscaling"], ["horizontalpodautoscalers"]),
@@ -65,7 +71,8 @@ enum BootstrapPolicy {
         ]
 
     static let discoveryPaths = [
-        "/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/",
+        "/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version",
+        "/version/",
     ]
 
     /// Every default ClusterRole and ClusterRoleBinding, as stored objects.
@@ -73,16 +80,23 @@ enum BootstrapPolicy {
         var result: [(ResourceType, JSONValue)] = [
             clusterRole(
                 "cluster-admin",
-                [PolicyRule(verbs: ["*"], apiGroups: ["*"], resources: ["*"]), PolicyRule(verbs: ["*"], nonResourceURLs: ["*"])]),
+                [
+                    PolicyRule(verbs: ["*"], apiGroups: ["*"], resources: ["*"]),
+                    PolicyRule(verbs: ["*"], nonResourceURLs: ["*"]),
+                ]),
             clusterRole("admin", adminRules), clusterRole("edit", editRules), clusterRole("view", viewRules),
             clusterRole("system:discovery", [PolicyRule(verbs: ["get"], nonResourceURLs: discoveryPaths)]),
             clusterRole(
                 "system:public-info-viewer",
-                [PolicyRule(verbs: ["get"], nonResourceURLs: ["/healthz", "/livez", "/readyz", "/version", "/version/"])]),
+                [
+                    PolicyRule(
+                        verbs: ["get"], nonResourceURLs: ["/healthz", "/livez", "/readyz", "/version", "/version/"])
+                ]),
             clusterRole(
                 "system:basic-user",
                 [
-                    rule(["create"], ["authorization.k8s.io"], ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]),
+                    rule(
+                        ["create"], ["authorization.k8s.io"], ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]),
                     rule(["create"], ["authentication.k8s.io"], ["selfsubjectreviews"]),
                 ]),
             binding("cluster-admin", role: "cluster-admin", groups: [UserInfo.mastersGroup]),
@@ -103,7 +117,9 @@ enum BootstrapPolicy {
         }
     }
 
-    static func clusterRole(_ name: String, _ rules: [PolicyRule], labels: [String: String] = [:]) -> (ResourceType, JSONValue) {
+    static func clusterRole(_ name: String, _ rules: [PolicyRule], labels: [String: String] = [:]) -> (
+        ResourceType, JSONValue
+    ) {
         let metadata: JSONValue = [
             "name": .string(name), "annotations": ["rbac.authorization.kubernetes.io/autoupdate": "true"],
             "labels": .strings(labels.isEmpty ? ["kubernetes.io/bootstrapping": "rbac-defaults"] : labels),
@@ -112,7 +128,9 @@ enum BootstrapPolicy {
     }
 
     static func binding(_ name: String, role: String, groups: [String]) -> (ResourceType, JSONValue) {
-        let subjects: [JSONValue] = groups.map { ["kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": .string($0)] }
+        let subjects: [JSONValue] = groups.map {
+            ["kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": .string($0)]
+        }
         return (
             ResourceCatalog.clusterRoleBindings,
             [

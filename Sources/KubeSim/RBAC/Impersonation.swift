@@ -13,7 +13,9 @@ enum Impersonation {
     /// The identity the request acts as: the caller itself without impersonation headers, else the impersonated
     /// user. Throws 403 when the caller may not impersonate a part of it, and 500 (as the apiserver answers) for
     /// groups, uid or extras without a user.
-    static func resolve(_ headers: HTTPFields, caller: UserInfo, authorizer: RBACAuthorizer) throws(KubeStatusError) -> UserInfo {
+    static func resolve(_ headers: HTTPFields, caller: UserInfo, authorizer: RBACAuthorizer) throws(KubeStatusError)
+        -> UserInfo
+    {
         let userName = headers[userHeader] ?? ""
         let groups = headers[values: groupHeader]
         let uid = headers[uidHeader] ?? ""
@@ -25,7 +27,8 @@ enum Impersonation {
         if userName.isEmpty {
             guard groups.isEmpty, uid.isEmpty, extra.isEmpty else {
                 throw KubeStatusError.internalError(
-                    "Internal error occurred: requested impersonation of groups, uid or extra without impersonating a user")
+                    "Internal error occurred: requested impersonation of groups, uid or extra without impersonating a user"
+                )
             }
             return caller
         }
@@ -37,7 +40,10 @@ enum Impersonation {
             guard authorizer.authorize(request).allowed else { throw KubeStatusError.forbidden(request) }
         }
         if let account = result.serviceAccount {
-            try check(RequestAttributes(user: caller, verb: "", resource: "serviceaccounts", namespace: account.namespace, name: account.name))
+            try check(
+                RequestAttributes(
+                    user: caller, verb: "", resource: "serviceaccounts", namespace: account.namespace,
+                    name: account.name))
             if groups.isEmpty { result.groups = UserInfo.serviceAccountGroups(namespace: account.namespace) }
         } else {
             try check(RequestAttributes(user: caller, verb: "", resource: "users", name: userName))
@@ -47,21 +53,25 @@ enum Impersonation {
             result.groups.append(group)
         }
         if !uid.isEmpty {
-            try check(RequestAttributes(user: caller, verb: "", apiGroup: "authentication.k8s.io", resource: "uids", name: uid))
+            try check(
+                RequestAttributes(
+                    user: caller, verb: "", apiGroup: "authentication.k8s.io", resource: "uids", name: uid))
             result.uid = uid
         }
         for key in extra.keys.sorted() {
             for value in extra[key] ?? [] {
                 try check(
                     RequestAttributes(
-                        user: caller, verb: "", apiGroup: "authentication.k8s.io", resource: "userextras", subresource: key, name: value))
+                        user: caller, verb: "", apiGroup: "authentication.k8s.io", resource: "userextras",
+                        subresource: key, name: value))
             }
         }
         result.extra = extra
         // Like the apiserver: an impersonated user other than anonymous is authenticated, unless the caller
         // asked for system:unauthenticated explicitly.
         let marker = userName == UserInfo.anonymousName ? UserInfo.unauthenticatedGroup : UserInfo.authenticatedGroup
-        if !result.groups.contains(UserInfo.authenticatedGroup), !result.groups.contains(UserInfo.unauthenticatedGroup) {
+        if !result.groups.contains(UserInfo.authenticatedGroup), !result.groups.contains(UserInfo.unauthenticatedGroup)
+        {
             result.groups.append(marker)
         }
         return result

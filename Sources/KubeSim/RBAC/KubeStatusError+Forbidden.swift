@@ -5,7 +5,8 @@ extension KubeStatusError {
         let user = "User \"\(request.user.name)\""
         var cause: String
         if request.isResourceRequest {
-            cause = "\(user) cannot \(request.verb) resource \"\(request.qualifiedResource)\" in API group \"\(request.apiGroup)\""
+            cause =
+                "\(user) cannot \(request.verb) resource \"\(request.qualifiedResource)\" in API group \"\(request.apiGroup)\""
             cause += request.namespace.isEmpty ? " at the cluster scope" : " in the namespace \"\(request.namespace)\""
         } else {
             cause = "\(user) cannot \(request.verb) path \"\(request.path)\""

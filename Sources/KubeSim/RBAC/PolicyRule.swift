@@ -56,7 +56,9 @@ public struct PolicyRule: Sendable, Hashable {
         let combined = subresource.isEmpty ? resource : "\(resource)/\(subresource)"
         for ruleResource in resources {
             if ruleResource == "*" || ruleResource == combined { return true }
-            if !subresource.isEmpty, ruleResource.hasPrefix("*/"), ruleResource.dropFirst(2) == subresource { return true }
+            if !subresource.isEmpty, ruleResource.hasPrefix("*/"), ruleResource.dropFirst(2) == subresource {
+                return true
+            }
         }
         return false
     }

@@ -14,7 +14,8 @@ public final class RBACAuthorizer: Sendable {
     }
 
     static let rbacTypes = [
-        ResourceCatalog.roles, ResourceCatalog.clusterRoles, ResourceCatalog.roleBindings, ResourceCatalog.clusterRoleBindings,
+        ResourceCatalog.roles, ResourceCatalog.clusterRoles, ResourceCatalog.roleBindings,
+        ResourceCatalog.clusterRoleBindings,
     ]
 
     let store: ObjectStore
@@ -33,7 +34,8 @@ public final class RBACAuthorizer: Sendable {
     public func rules(for user: UserInfo, namespace: String) -> [PolicyRule] {
         if user.groups.contains(UserInfo.mastersGroup) {
             return [
-                PolicyRule(verbs: ["*"], apiGroups: ["*"], resources: ["*"]), PolicyRule(verbs: ["*"], nonResourceURLs: ["*"]),
+                PolicyRule(verbs: ["*"], apiGroups: ["*"], resources: ["*"]),
+                PolicyRule(verbs: ["*"], nonResourceURLs: ["*"]),
             ]
         }
         return index().rules(for: user, namespace: namespace)
@@ -46,7 +48,8 @@ public final class RBACAuthorizer: Sendable {
         // Built outside the lock; a change racing with the build leaves an older revision beside newer data,
         // which only causes one more rebuild.
         let index = RBACIndex(
-            roles: store.list(ResourceCatalog.roles).items, clusterRoles: store.list(ResourceCatalog.clusterRoles).items,
+            roles: store.list(ResourceCatalog.roles).items,
+            clusterRoles: store.list(ResourceCatalog.clusterRoles).items,
             roleBindings: store.list(ResourceCatalog.roleBindings).items,
             clusterRoleBindings: store.list(ResourceCatalog.clusterRoleBindings).items)
         cache.withLock { $0 = (revision, index) }

@@ -34,7 +34,9 @@ struct RBACIndex: Sendable {
             let namespace = binding[path: ["metadata", "namespace"]]?.stringValue ?? ""
             guard let roleName = binding[path: ["roleRef", "name"]]?.stringValue else { continue }
             let kind = binding[path: ["roleRef", "kind"]]?.stringValue
-            let rules = kind == "ClusterRole" ? clusterRules[roleName] : kind == "Role" ? roleRules["\(namespace)/\(roleName)"] : nil
+            let rules =
+                kind == "ClusterRole"
+                ? clusterRules[roleName] : kind == "Role" ? roleRules["\(namespace)/\(roleName)"] : nil
             guard let rules else { continue }
             let source =
                 "RoleBinding \(Self.quoted("\(Self.name(binding))/\(namespace)")) of \(kind ?? "") \(Self.quoted(roleName))"
@@ -48,15 +50,20 @@ struct RBACIndex: Sendable {
             guard let name = subject["name"]?.stringValue, !name.isEmpty else { continue }
             switch subject["kind"]?.stringValue {
             case "User":
-                byUser[name, default: []].append(Grant(namespace: namespace, rules: rules, source: "\(source) to User \(Self.quoted(name))"))
+                byUser[name, default: []].append(
+                    Grant(namespace: namespace, rules: rules, source: "\(source) to User \(Self.quoted(name))"))
             case "Group":
-                byGroup[name, default: []].append(Grant(namespace: namespace, rules: rules, source: "\(source) to Group \(Self.quoted(name))"))
+                byGroup[name, default: []].append(
+                    Grant(namespace: namespace, rules: rules, source: "\(source) to Group \(Self.quoted(name))"))
             case "ServiceAccount":
-                let accountNamespace = subject["namespace"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? namespace ?? ""
+                let accountNamespace =
+                    subject["namespace"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? namespace ?? ""
                 guard !accountNamespace.isEmpty else { continue }
                 let user = UserInfo.serviceAccountUserName(namespace: accountNamespace, name: name)
                 byUser[user, default: []].append(
-                    Grant(namespace: namespace, rules: rules, source: "\(source) to ServiceAccount \(Self.quoted("\(name)/\(accountNamespace)"))"))
+                    Grant(
+                        namespace: namespace, rules: rules,
+                        source: "\(source) to ServiceAccount \(Self.quoted("\(name)/\(accountNamespace)"))"))
             default:
                 continue
             }
@@ -70,7 +77,9 @@ struct RBACIndex: Sendable {
         for role in clusterRoles { own[name(role)] = (role["rules"]?.arrayValue ?? []).map(PolicyRule.init(json:)) }
         var result = own
         for role in clusterRoles {
-            let selectors = (role[path: ["aggregationRule", "clusterRoleSelectors"]]?.arrayValue ?? []).map { LabelSelector(object: $0) }
+            let selectors = (role[path: ["aggregationRule", "clusterRoleSelectors"]]?.arrayValue ?? []).map {
+                LabelSelector(object: $0)
+            }
             guard !selectors.isEmpty else { continue }
             var rules = own[name(role)] ?? []
             for other in clusterRoles where name(other) != name(role) {

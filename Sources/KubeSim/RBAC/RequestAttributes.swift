@@ -106,7 +106,9 @@ extension RequestAttributes {
             namespace = parts[1]
             if parts.count > 2, !Self.namespaceSubresources.contains(parts[2]) { parts.removeFirst(2) }
         }
-        self.init(user: user, verb: verb, apiGroup: group, apiVersion: version, resource: parts.first ?? "", namespace: namespace)
+        self.init(
+            user: user, verb: verb, apiGroup: group, apiVersion: version, resource: parts.first ?? "",
+            namespace: namespace)
         if parts.count >= 2 { name = parts[1] }
         if parts.count >= 3 { subresource = parts[2] }
         if name.isEmpty, verb == "get" {

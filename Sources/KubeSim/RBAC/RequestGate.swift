@@ -23,13 +23,17 @@ struct RequestGate: Sendable {
 
     /// The identity of the request's bearer token, or `nil` without a known one.
     func authenticate(_ headers: HTTPFields) -> UserInfo? {
-        guard let value = headers[.authorization], value.count > 7, value.prefix(7).lowercased() == "bearer " else { return nil }
+        guard let value = headers[.authorization], value.count > 7, value.prefix(7).lowercased() == "bearer " else {
+            return nil
+        }
         return tokens[String(value.dropFirst(7)).trimmingCharacters(in: " ")]
     }
 
     /// The identity the request acts as, once it is authenticated (401), its impersonation allowed (403) and
     /// the request itself authorized for that identity (403).
-    func admit(method: String, path: String, query: QueryParameters, headers: HTTPFields) throws(KubeStatusError) -> UserInfo {
+    func admit(method: String, path: String, query: QueryParameters, headers: HTTPFields) throws(KubeStatusError)
+        -> UserInfo
+    {
         guard let caller = authenticate(headers) else { throw .unauthorized }
         let user = try Impersonation.resolve(headers, caller: caller, authorizer: authorizer)
         let request = RequestAttributes(method: method, path: path, query: query, user: user)

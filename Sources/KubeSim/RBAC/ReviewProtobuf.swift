@@ -9,7 +9,9 @@ enum ReviewProtobuf {
     static func decode(_ bytes: [UInt8], type: ResourceType) -> JSONValue? {
         guard bytes.starts(with: magic) else { return nil }
         // runtime.Unknown: 1 typeMeta, 2 raw (the object), 3 contentEncoding, 4 contentType.
-        guard let envelope = try? fields(bytes[magic.count...]), let raw = envelope.first(where: { $0.number == 2 })?.bytes else {
+        guard let envelope = try? fields(bytes[magic.count...]),
+            let raw = envelope.first(where: { $0.number == 2 })?.bytes
+        else {
             return nil
         }
         // Every review: 1 metadata, 2 spec, 3 status.
@@ -28,7 +30,8 @@ enum ReviewProtobuf {
             // SubjectAccessReviewSpec: 1 resourceAttributes, 2 nonResourceAttributes, 3 user, 4 groups, 6 uid.
             json = attributes(spec, resource: 1, nonResource: 2)
             json["user"] = string(spec, 3)
-            json["groups"] = .array(spec.filter { $0.number == 4 }.map { .string(String(decoding: $0.bytes, as: UTF8.self)) })
+            json["groups"] = .array(
+                spec.filter { $0.number == 4 }.map { .string(String(decoding: $0.bytes, as: UTF8.self)) })
             json["uid"] = string(spec, 6)
         }
         return ["spec": json]
@@ -38,7 +41,10 @@ enum ReviewProtobuf {
         var json: JSONValue = .emptyObject
         if let bytes = spec.first(where: { $0.number == resource })?.bytes, let fields = try? fields(bytes[...]) {
             var attributes: JSONValue = .emptyObject
-            for (number, key) in [(1, "namespace"), (2, "verb"), (3, "group"), (4, "version"), (5, "resource"), (6, "subresource"), (7, "name")] {
+            for (number, key) in [
+                (1, "namespace"), (2, "verb"), (3, "group"), (4, "version"), (5, "resource"), (6, "subresource"),
+                (7, "name"),
+            ] {
                 attributes[key] = string(fields, number)
             }
             json["resourceAttributes"] = attributes

@@ -49,7 +49,8 @@ public struct UserInfo: Sendable, Hashable {
     /// Namespace and name when the user name is a service account's.
     public var serviceAccount: (namespace: String, name: String)? {
         guard name.hasPrefix(Self.serviceAccountPrefix) else { return nil }
-        let parts = name.dropFirst(Self.serviceAccountPrefix.count).split(separator: ":", omittingEmptySubsequences: false)
+        let parts = name.dropFirst(Self.serviceAccountPrefix.count).split(
+            separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
         return (String(parts[0]), String(parts[1]))
     }
