@@ -137,7 +137,7 @@ struct ClusterRegistryTests {
             }
             for body in bodies {
                 #expect(!body.contains(Kubeconfigs.secretMarker))
-                #expect(!body.contains("kubeconfig"))
+                #expect(!body.contains("\"kubeconfig\":"))
             }
             #expect(!gateway.logs.text.isEmpty)
             #expect(!gateway.logs.text.contains(Kubeconfigs.secretMarker))

@@ -1,11 +1,12 @@
 import Foundation
-import GaleGateway
 import GaleJSON
 import GaleProtocol
 import KubeClient
 import KubeSim
 import NIOHTTP1
 import Testing
+
+@testable import GaleGateway
 
 /// Client resume: a reconnecting client gets exactly what it missed, or `resync` and a snapshot.
 @Suite(.timeLimit(.minutes(2)))
@@ -120,10 +121,14 @@ struct LiveResumeTests {
 
     @Test("After the window the session is new; a watch resumed by resourceVersion alone gets what changed since, never a silent reset")
     func afterWindowResumeByResourceVersion() async throws {
-        try await SimCluster.with { cluster in
+        var live = LiveConfiguration.forTests
+        live.resumeWindow = .milliseconds(500)
+        try await SimCluster.with(live: live) { cluster in
             let (session, channel, view) = try await Self.watchThenLeave(cluster)
             try await Self.create(cluster, ["late-1"])
-            try await Task.sleep(for: .seconds(7))  // the 5 s window of the test configuration
+            // The window passes and the sweep ends the detached session.
+            let sessions = cluster.gateway.gateway.sessions.live
+            #expect(try await eventually { sessions.count == 0 })
             let lastVersion = view.events.last?.resourceVersion
             try await cluster.gateway.socket(.init(token: cluster.admin)) { socket in
                 _ = try await socket.hello()

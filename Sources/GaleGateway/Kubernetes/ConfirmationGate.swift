@@ -150,6 +150,8 @@ struct ConfirmationGate: Sendable {
     static func bodyHash(_ body: JSONValue?) -> String {
         guard var body, body.objectValue != nil else { return "" }
         body["confirm_token"] = nil
+        // No body and an empty one are the same call (a DELETE confirmed with a body of its token only).
+        guard body.objectValue?.isEmpty == false else { return "" }
         return base64URL(Data(SHA256.hash(data: Data(body.jsonString.utf8))))
     }
 

@@ -23,7 +23,7 @@ struct LiveChannels: Sendable {
     /// the channel runs. Throws the ``APIError`` to answer with otherwise.
     func subscribe(_ frame: ClientFrame.Subscribe, session: LiveSession) async throws(APIError) {
         let principal = session.principal
-        let (record, client) = try await cluster(frame.cluster, principal: principal)
+        let (record, _) = try await cluster(frame.cluster, principal: principal)
         let options = SubscribeOptions(frame)
         switch frame.stream {
         case "watch", "events":
@@ -34,7 +34,9 @@ struct LiveChannels: Sendable {
                 && SecretRedaction.applies(
                     to: principal, impersonated: connections.identity(of: principal, on: record) != nil)
             let access = try await watchAccess(key, principal: principal, record: record)
-            try await requireNamespace(key.namespace, client: client)
+            // Asked as the gateway: the user may list the watch's objects (checked above) without
+            // being allowed to read the Namespace object itself.
+            try await requireNamespace(key.namespace, client: try await connections.client(for: record, as: nil))
             try await openWatch(
                 frame.stream == "watch" ? .watch : .events, key: key, access: access, resumeFrom: resumeFrom,
                 id: frame.id, session: session)

@@ -24,14 +24,19 @@ final class OriginGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if refused { return }
-        if case .head(let head) = unwrapInboundIn(data), Self.isUpgrade(head),
-            !policy.allows(origin: head.headers.first(name: "origin"), authority: head.headers.first(name: "host"))
-        {
+        guard case .head(let head) = unwrapInboundIn(data), Self.isUpgrade(head) else {
+            context.fireChannelRead(data)
+            return
+        }
+        guard policy.allows(origin: head.headers.first(name: "origin"), authority: head.headers.first(name: "host")) else {
             refused = true
             refuse(head, context: context)
             return
         }
         context.fireChannelRead(data)
+        // The connection becomes a WebSocket: what follows is frames, not HTTP, so this handler
+        // (which the upgrade does not know to remove) leaves the pipeline now.
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
     private func refuse(_ request: HTTPRequestHead, context: ChannelHandlerContext) {

@@ -26,13 +26,22 @@ struct OriginPolicy: Sendable {
     /// Whether a request with this `Origin` header, addressed to `authority` (its `Host`), may be
     /// upgraded.
     func allows(origin: String?, authority: String?) -> Bool {
-        guard let origin else { return true }
+        guard let origin, Self.isBrowserOrigin(origin) else { return true }
         guard let parsed = Self.normalize(origin) else { return false }
         if !allowed.isEmpty { return allowed.contains(parsed.text) }
         guard let host = authority.flatMap({ Self.hostAndPort($0, defaultPort: parsed.defaultPort) }) else {
             return false
         }
         return host.host == parsed.host && host.port == parsed.port
+    }
+
+    /// Whether a browser could have sent this `Origin`: browsers send the origin of an http(s)
+    /// page, or `null` for an opaque one (a sandboxed frame, a file). Other values (`ws://host`,
+    /// which WebSocket libraries such as swift-websocket's client send) come from programs that
+    /// could as well send no `Origin`, so the check — which protects browser users — lets them by.
+    static func isBrowserOrigin(_ value: String) -> Bool {
+        let origin = value.trimmingCharacters(in: .whitespaces).lowercased()
+        return origin == "null" || origin.hasPrefix("http://") || origin.hasPrefix("https://")
     }
 
     private struct Origin {
