@@ -50,7 +50,7 @@ struct SpecialPodWorkloadTests {
                 try await socket.outbound.close(.normalClosure, reason: nil)
             }
 
-            let (_, restarted) = try await cluster.send(.POST, "/pods/\(pod)/restart", ["namespace": "demo"])
+            let restarted = try await cluster.confirmed(.POST, "/pods/\(pod)/restart", ["namespace": "demo"])
             #expect(restarted["data"]?["controller"]?["kind"]?.stringValue == "ReplicaSet")
             #expect(
                 try await eventually {

@@ -152,7 +152,7 @@ struct TerminalTests {
         try await SimCluster.with { cluster in
             let (status, off) = try await cluster.get("/nodes/kubesim-worker/terminal")
             #expect(status == 403 && off["code"]?.intValue == 1005)
-            #expect(off["message"]?.stringValue?.contains("node_terminal=true") == true)
+            #expect(off["msg"]?.stringValue?.contains("node_terminal=true") == true)
             try await cluster.enableNodeTerminals()
             let operatorToken = try await cluster.gateway.token(.operator)
             let (_, refused) = try await cluster.get("/nodes/kubesim-worker/terminal", token: operatorToken)

@@ -34,9 +34,14 @@ extension SharedWatch {
                     pendingReset = nil
                     resetReason = nil
                     needsList = false
+                    // Listed from the apiserver just now: subscribers are up to date and connected,
+                    // even before the watch's response head arrives (some servers send it with the
+                    // first event only).
+                    setState(.connected, reason: nil)
                 } else if needsList {
                     try await relist(client, forgetting: false)
                     needsList = false
+                    setState(.connected, reason: nil)
                 }
                 try await watchOnce(client)
                 // The server ended the watch (its timeout, or it went away): watch again from the
