@@ -20,7 +20,7 @@ struct HTTPRoutes {
             podLogFollow: PodLogFollowRoute(
                 dispatcher: gateway.dispatcher,
                 logs: LogStreams(registry: gateway.registry, connections: gateway.connections),
-                errorStatus: errorStatus),
+                quotas: gateway.sessions.quotas, errorStatus: errorStatus),
             podFiles: PodFileRoute(
                 transfers: gateway.fileTransfers, channels: gateway.liveChannels, errorStatus: errorStatus),
             errorStatus: errorStatus

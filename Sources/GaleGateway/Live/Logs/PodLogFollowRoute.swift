@@ -17,6 +17,9 @@ import ServiceLifecycle
 struct PodLogFollowRoute: Sendable {
     let dispatcher: OperationDispatcher
     let logs: LogStreams
+    /// A followed log holds one of its user's log streams (`--max-log-streams-per-user`), as a
+    /// `logs` channel does.
+    let quotas: SubjectQuotas
     let errorStatus: ErrorHTTPStatus
 
     /// Largest write while lines are ready (a backlog goes out in chunks of about this size).
@@ -39,11 +42,24 @@ struct PodLogFollowRoute: Sendable {
         do throws(APIError) {
             try principal.requireRole(operation.role, for: operation.action)
             let (cluster, request) = try Self.request(input)
-            let subscription = try await logs.open(
-                cluster: cluster, request: request, principal: principal, logger: logger)
+            let lease: SubjectQuotas.Lease
+            switch quotas.acquire(.logStream, subject: principal.subject) {
+            case .success(let acquired): lease = acquired
+            case .failure(let refusal): throw refusal.apiError
+            }
+            let subscription: LogSubscription
+            do {
+                subscription = try await logs.open(cluster: cluster, request: request, principal: principal, logger: logger)
+            } catch {
+                lease.release()
+                throw error
+            }
             response = Response(
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
-                body: ResponseBody { writer in try await Self.stream(subscription, to: &writer, logger: logger) })
+                body: ResponseBody { writer in
+                    defer { lease.release() }
+                    try await Self.stream(subscription, to: &writer, logger: logger)
+                })
         } catch {
             code = error.code.rawValue
             response = APIResponder.response(Envelope(error), errorStatus: errorStatus)
