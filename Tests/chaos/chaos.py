@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
 import random
 import secrets
@@ -46,6 +49,18 @@ async def poll(condition, deadline: float, interval: float = 0.5):
         if value or time.monotonic() >= deadline:
             return value
         await asyncio.sleep(interval)
+
+
+def mint_token(secret: str, subject: str, ttl: int = 7200) -> str:
+    """An admin token for `subject`, signed (HS256) as `kubegale token` signs it."""
+    def encode(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    now = int(time.time())
+    header = encode(json.dumps({"alg": "HS256", "kid": "hs", "typ": "JWT"}).encode())
+    claims = {"sub": subject, "role": "admin", "clusters": ["*"], "iat": now, "exp": now + ttl}
+    payload = encode(json.dumps(claims).encode())
+    signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    return f"{header}.{payload}.{encode(signature)}"
 
 
 class Cluster:
@@ -146,6 +161,7 @@ class Run:
         self.cluster = Cluster(args.binary, self.workdir, random.Random(self.rng.random()))
         self.gateway: Managed | None = None
         self.admin_token = ""
+        self.secret = ""
         self.stats: Counter = Counter()
         self.actions: Counter = Counter()
         self.faults: Counter = Counter()
@@ -177,6 +193,7 @@ class Run:
             "--clusters", "*", "--ttl", "2h", stdout=asyncio.subprocess.PIPE)
         out, _ = await token.communicate()
         self.admin_token = out.decode().strip()
+        self.secret = secret
         result = await http("POST", self.gateway.url + "/api/v1/kubernetes/clusters", self.admin_token,
                             {"name": "chaos-sim", "kubeconfig": self.cluster.kubeconfig.read_text()})
         envelope = result.json()
@@ -353,7 +370,8 @@ class Run:
         sampler = asyncio.create_task(self.sample_rss())
         ws_url = self.gateway.url.replace("http://", "ws://") + "/ws"
         for i in range(self.args.clients):
-            client = ChaosClient(i, ws_url, self.admin_token, self.cluster_id, NAMESPACE,
+            # One user per client, as in a team: the gateway bounds sockets and channels per user.
+            client = ChaosClient(i, ws_url, mint_token(self.secret, f"chaos-{i}"), self.cluster_id, NAMESPACE,
                                  random.Random(self.rng.random()), self.stats, RESUME_WINDOW)
             self.clients.append(client)
         connect_deadline = time.monotonic() + 30

@@ -43,7 +43,8 @@ def simulator(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def live_gateway(tmp_path_factory, simulator):
-    extra = ["--max-pending-changes", str(PENDING_LIMIT), "--outbound-queue", "64"]
+    # `kubegale sim --plain-http` is a plain-HTTP cluster: the gateway must be told to accept one.
+    extra = ["--max-pending-changes", str(PENDING_LIMIT), "--outbound-queue", "64", "--allow-kubeconfig-insecure"]
     with launch(tmp_path_factory, name="live", extra=extra) as gateway:
         admin = gateway.token()
         created = gateway.http("POST", "/clusters", token=admin, body={"name": "sim", "kubeconfig": simulator[2]})

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import GaleGateway
 import GaleJSON
+import KubeClient
 import KubeSim
 import Logging
 import NIOCore
@@ -52,11 +53,16 @@ struct BenchCluster: Sendable {
             "kubegale-bench-\(UUID().uuidString)")
         var logger = Logger(label: "bench-gateway")
         logger.logLevel = .error
-        let gateway = try await Gateway(
-            configuration: .init(
-                port: 0, dataDirectory: directory, jwtSecret: String(repeating: "b", count: 40), webSocket: limits,
-                probeInterval: .seconds(60), live: live),
-            logger: logger)
+        var gatewayConfiguration = GatewayConfiguration(
+            port: 0, dataDirectory: directory, jwtSecret: String(repeating: "b", count: 40), webSocket: limits,
+            probeInterval: .seconds(60), live: live)
+        // KubeSim serves plain HTTP here, and every load socket is the one bench user's.
+        gatewayConfiguration.kubeconfigPolicy = KubeconfigPolicy(allowsInsecureTransport: true)
+        gatewayConfiguration.webSocketSecurity.maxSockets = 1_000_000
+        gatewayConfiguration.webSocketSecurity.maxSocketsPerSubject = 1_000_000
+        gatewayConfiguration.webSocketSecurity.maxChannelsPerSubject = 10_000_000
+        gatewayConfiguration.webSocketSecurity.maxDetachedSessions = 1_000_000
+        let gateway = try await Gateway(configuration: gatewayConfiguration, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let group = ServiceGroup(
             configuration: .init(services: [ListeningService(gateway: gateway, ports: continuation)], logger: logger))

@@ -1,3 +1,4 @@
+import GaleProtocol
 import KubeClient
 
 /// Whether a subscriber may read a shared watch, asked of the cluster for its user: `list` and
@@ -31,15 +32,19 @@ struct WatchAccessClock {
         self.due = now.advanced(by: access?.interval ?? .zero)
     }
 
-    /// `nil` while access holds, the refusal once it is revoked.
+    /// `nil` while access holds, the refusal once it is revoked. Only a denial ends a channel:
+    /// when the cluster cannot answer (it is down, or hung), the last answer stands and the
+    /// question is asked again after the interval — the watch reports the outage itself.
     mutating func refusal(now: ContinuousClock.Instant = .now) async -> APIError? {
         guard let access, now >= due else { return nil }
+        due = now.advanced(by: access.interval)
         do {
             try await access.check()
-        } catch {
+        } catch where error.code == .forbidden {
             return error
+        } catch {
+            return nil
         }
-        due = now.advanced(by: access.interval)
         return nil
     }
 }
