@@ -25,6 +25,7 @@ DISRUPTION_MESSAGES = ("WebSocket connection to", "ERR_CONNECTION_REFUSED", "net
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "disruptive: stops the gateway or the network; runs after the other tests")
+    config.addinivalue_line("markers", "tolerates(*texts): console errors containing these texts are expected (say why)")
 
 
 def pytest_collection_modifyitems(items):
@@ -122,6 +123,9 @@ def console(gateway, cluster_id, admin_token, driver, request, output_dir):  # t
         for entry in entries:
             log.write(f"{request.node.name} {entry['level']} {entry['message']}\n")
     tolerated = DISRUPTION_MESSAGES if request.node.get_closest_marker("disruptive") else ()
+    marker = request.node.get_closest_marker("tolerates")
+    if marker:
+        tolerated = (*tolerated, *marker.args)
     errors = [entry["message"] for entry in entries
               if entry["level"] == "SEVERE" and not any(text in entry["message"] for text in tolerated)]
     assert not errors, f"errors in the browser console: {errors}"

@@ -1,5 +1,7 @@
 """Signing in with a pasted token, refusing a bad one, signing out."""
 
+import pytest
+
 from selenium.webdriver.common.by import By
 
 
@@ -28,6 +30,13 @@ def test_a_bad_token_is_refused_and_a_good_one_opens_the_console(console, gatewa
     console.find("#pods-table")
 
 
+# Known race in swift-websocket 1.x (WSCore `WebSocketHandler`): its `write(frame:)` does not look
+# at the close state, so when the browser closes the socket while the gateway's writer task is
+# writing a frame (through the deflate extension), the library's close reply, written from its
+# reader task, can go first and the frame after it; Chrome then reports "Data frame received after
+# close". The gateway drops whatever it still had queued once the peer closed
+# (`OutboundQueue.finishAfterPeerClose`); a write already inside the library it cannot recall.
+@pytest.mark.tolerates("Data frame received after close")
 def test_sign_out_forgets_the_token(console):
     driver = console.driver
     console.click("#sign-out")

@@ -101,7 +101,9 @@ final class GatewaySession: Sendable {
             writer.cancel()
             throw error
         }
-        queue.finish()
+        // The client closed (or the reader stopped after queueing its own close): frames still
+        // queued would arrive after the close handshake, which browsers report as an error.
+        queue.finishAfterPeerClose()
         await writer.value
     }
 

@@ -189,6 +189,18 @@ final class OutboundQueue: Sendable {
     }
 
     /// Stops the queue: waiting producers return `false`, the consumer drains what is queued.
+    /// Ends the queue once the peer has closed the socket: data still queued is dropped (a
+    /// WebSocket sends nothing after the close handshake), a close frame still queued is kept.
+    func finishAfterPeerClose() {
+        state.withLock { state in
+            let closes = state.buffer[state.head...].filter { if case .close = $0 { true } else { false } }
+            state.buffer = Array(closes)
+            state.head = 0
+            state.bytes = closes.reduce(0) { $0 + $1.byteCount }
+        }
+        finish()
+    }
+
     func finish() {
         let (producers, consumer) = state.withLock { state in
             state.finished = true
