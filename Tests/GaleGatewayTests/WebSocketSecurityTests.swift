@@ -117,7 +117,7 @@ struct WebSocketSecurityTests {
             sent.set(true)
         }
         // Two frames of 1000 allowed, yet the producer waits: the bytes are over.
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await eventually { queue.waitingProducers == 1 })
         #expect(!sent.get())
         _ = await queue.next()
         _ = await queue.next()

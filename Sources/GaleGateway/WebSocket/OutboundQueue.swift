@@ -75,6 +75,9 @@ final class OutboundQueue: Sendable {
     /// Bytes waiting to be written.
     var bytes: Int { state.withLock { $0.bytes } }
 
+    /// Producers waiting in ``send(_:)`` for room.
+    var waitingProducers: Int { state.withLock { $0.producers.count } }
+
     private func hasRoom(_ state: State) -> Bool { state.count < capacity && state.bytes < maxBytes }
 
     /// Messages waiting to be written.
