@@ -6,13 +6,14 @@
 #   scripts/bench.sh fanout memory     only the named parts
 #
 # Parts: fanout (throughput, N sockets, with and without deflate), latency (fixed 10k
-# deliveries/s), memory, terminal, logs, paging. Outputs go to .bench-output/: results.jsonl
+# deliveries/s), memory, terminal, logs, paging, storm (reconnect storm with resume). Outputs go to .bench-output/: results.jsonl
 # (one JSON line per run), one log per run, machine.txt, summary.txt.
 #
 # Environment: BENCH_SOCKETS ("100 1000"), BENCH_DELIVERIES (200000 per throughput run: events =
 # deliveries / sockets, at least 100), BENCH_REPEAT (1; the summary
 # takes the median), BENCH_APPEND=1 (keep earlier results.jsonl: resume a run), BENCH_PEERS ("picows aiohttp websockets"), BENCH_SKIP_BUILD=1,
-# BENCH_LATENCY_DELIVERIES (10000 per second), BENCH_MEMORY_SOCKETS (1000), BENCH_PODS (5000).
+# BENCH_LATENCY_DELIVERIES (10000 per second), BENCH_MEMORY_SOCKETS (1000), BENCH_PODS (5000),
+# BENCH_STORM_SOCKETS (10000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONDONTWRITEBYTECODE=1
@@ -30,7 +31,8 @@ BENCH_LATENCY_DELIVERIES=${BENCH_LATENCY_DELIVERIES:-10000}
 BENCH_MEMORY_SOCKETS=${BENCH_MEMORY_SOCKETS:-1000}
 BENCH_PODS=${BENCH_PODS:-5000}
 BENCH_PYTHON_PACKAGES=(aiohttp==3.14.5 websockets==17.4 picows==2.3.1)
-ALL_PARTS=(fanout latency memory terminal logs paging)
+BENCH_STORM_SOCKETS=${BENCH_STORM_SOCKETS:-10000}
+ALL_PARTS=(fanout latency memory terminal logs paging storm)
 
 RESULTS=$BENCH_OUTPUT/results.jsonl
 BENCH_BIN=${BENCH_BIN:-$BENCH_SCRATCH/release/kubegale-bench}
@@ -170,6 +172,13 @@ part_memory() {
 }
 part_terminal() { run_bench terminal terminal-rtt --keystrokes 2000; }
 part_logs() { run_bench logs log-throughput --seconds 10; }
+# The reconnect storm: BENCH_STORM_SOCKETS clients (and as many gateway sockets, in one
+# process) drop at once and resume; twice that many descriptors and some to spare.
+part_storm() {
+    ulimit -n $((BENCH_STORM_SOCKETS * 2 + 4096)) 2>/dev/null ||
+        warn "cannot raise the open-file limit to $((BENCH_STORM_SOCKETS * 2 + 4096)) (now $(ulimit -n))"
+    run_bench storm reconnect-storm --sockets "$BENCH_STORM_SOCKETS" --missed 5
+}
 part_paging() {
     run_bench paging list-paging --pods "$BENCH_PODS"
     run_bench paging-nocache list-paging --pods "$BENCH_PODS" --no-cache --requests 50

@@ -6,12 +6,13 @@
 //   log-throughput [--seconds 10] [--lines-per-second 20000]
 //   idle-memory   [--sockets 1000] [--mode both|plain|deflate]
 //   list-paging   [--pods 5000]
+//   reconnect-storm [--sockets 1000] [--missed 5] [--deflate] [--concurrency 512]
 //   hold-sockets  (child process of idle-memory)
 //
 // Every command takes `--json FILE`: its figures are appended to FILE as one JSON line.
 import Foundation
 
-let usage = "usage: kubegale-bench fanout|terminal-rtt|log-throughput|idle-memory|list-paging [options]"
+let usage = "usage: kubegale-bench fanout|terminal-rtt|log-throughput|idle-memory|list-paging|reconnect-storm [options]"
 var words = Array(CommandLine.arguments.dropFirst())
 let command = words.isEmpty ? "list-paging" : words.removeFirst()
 var arguments = BenchArguments(words)
@@ -39,6 +40,10 @@ do {
         try await child.run()
     case "list-paging":
         let benchmark = ListPagingBenchmark(&arguments)
+        try arguments.requireConsumed(command)
+        try await benchmark.run()
+    case "reconnect-storm":
+        let benchmark = ReconnectStormBenchmark(&arguments)
         try arguments.requireConsumed(command)
         try await benchmark.run()
     case "proc-cpu":  // diagnostics: CPU time of a process as the benchmarks read it

@@ -131,6 +131,15 @@ def others(records):
                 note = record.get(f"{key}_note")
                 parts.append(f"{label} " + (f"{lines:.0f} lines/s {mb:.2f} MB/s" if lines else (note or "-")))
             print("\nLog follow, one pod: " + "; ".join(parts))
+        elif name.startswith("reconnect storm"):
+            resumed, caught = record["resumed_latency"], record["caught_up_latency"]
+            print(
+                f"\nReconnect storm ({record['sockets']} sockets, deflate={record['deflate']}, {record['missed']} missed "
+                f"events each): resumed {record['resumed']}/{record['sockets']}, time to resumed hello "
+                f"p50 {fmt_ms(resumed['p50_ms'])} p99 {fmt_ms(resumed['p99_ms'])} max {fmt_ms(resumed['max_ms'])} ms; "
+                f"all missed events by {fmt_ms(caught['max_ms'])} ms; lost {record['events_lost']}, doubled "
+                f"{record['events_doubled']}  (target: all resumed within 5 s, 0 lost)"
+            )
         elif name.startswith("list-paging"):
             def lat(k):
                 return f"p50 {fmt_ms(record[k]['p50_ms'])} p99 {fmt_ms(record[k]['p99_ms'])}"
