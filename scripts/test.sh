@@ -47,17 +47,16 @@ phase_build() {
     swift build --build-tests
 }
 
-# swift test, bounded in time. Known flakes (see the issue notes) get one more full run; the
-# failures of the first run are printed either way, so a flake is never silent.
+# swift test, bounded in time, run once: a flaky test is fixed or marked with its reason,
+# never hidden by a rerun. Its failures are listed when it fails.
 SWIFT_TEST_TIMEOUT=${SWIFT_TEST_TIMEOUT:-300}
 phase_swift_test() {
     if run_swift_tests "$KUBEGALE_OUTPUT/swift-test.log"; then
         return 0
     fi
-    warn "swift test failed or timed out on the first run; failures of that run:"
+    warn "swift test failed or timed out; its failures:"
     grep -E '✘ Test .*(failed|recorded)' "$KUBEGALE_OUTPUT/swift-test.log" | head -n 20 >&2 || true
-    warn "running the whole suite once more"
-    run_swift_tests "$KUBEGALE_OUTPUT/swift-test-rerun.log"
+    return 1
 }
 
 # run_swift_tests LOG: one `swift test`, killed after SWIFT_TEST_TIMEOUT seconds.

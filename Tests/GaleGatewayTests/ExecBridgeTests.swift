@@ -58,11 +58,14 @@ extension TerminalTests {
                             return true
                         }
                     }
-                    // Activity keeps it open past the timeout: input every 250 ms for 1.5 s (each gap
-                    // far below the timeout, so that a loaded machine's late wake-up does not end it).
-                    for _ in 0..<6 {
-                        try await Task.sleep(for: .milliseconds(250))
-                        try await bridge.stdin(Array("\r".utf8))
+                    // Activity keeps it open past the timeout: for 1.5 s, each command is sent once
+                    // the shell has answered the one before (the output is activity too).
+                    var sent = 0
+                    while ContinuousClock.now - started < .milliseconds(1500) {
+                        sent += 1
+                        let marker = "mark-\(sent)"
+                        try await bridge.stdin(Array("echo \(marker)\r".utf8))
+                        #expect(try await eventually { output.withLock { $0 }.contains("\(marker)\r\n") })
                     }
                     try await bridge.stdin(Array("stty size\r".utf8))
                     #expect(try await pumping.value == .idle)

@@ -72,7 +72,9 @@ struct LiveResumeTests {
             let (session, channel, left) = try await Self.watchThenLeave(cluster)
             let before = left.lastSeq
             try await Self.create(cluster, ["missed-1", "missed-2", "missed-3"])
-            try await Task.sleep(for: .milliseconds(300))  // the events reach the detached session
+            // The three events reach the detached session.
+            let detached = try #require(cluster.gateway.gateway.sessions.live.session(session))
+            #expect(try await eventually { (detached.lastSeq(of: channel) ?? 0) >= before + 3 })
             let resumed = Shared(left)
             try await cluster.gateway.socket(.init(token: cluster.admin)) { socket in
                 _ = try await socket.hello()

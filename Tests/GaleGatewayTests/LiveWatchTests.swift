@@ -156,7 +156,8 @@ struct LiveWatchTests {
                 // 3. A burst of 5xx while reconnecting.
                 cluster.simulator.faults.failNextRequests(3, code: 503)
                 cluster.simulator.faults.dropAllWatches()
-                try await Task.sleep(for: .milliseconds(300))
+                // The reconnecting watch meets all three.
+                #expect(try await eventually { cluster.simulator.faults.pendingFailures == 0 })
                 cluster.simulator.faults.clear()
                 try await put("fault-c", "1")
                 try await socket.follow(channel, into: &view) { $0.objects["demo/fault-c"] != nil }

@@ -4,6 +4,7 @@ import GaleProtocol
 import KubeSim
 import NIOHTTP1
 import NIOWebSocket
+import Synchronization
 import Testing
 import WSCore
 
@@ -99,9 +100,13 @@ struct SpecialPodWorkloadTests {
             let (status, denied) = try await cluster.get("/pods/lonely/terminal", ["namespace": "demo"], token: viewer)
             #expect(status == 403 && denied["code"]?.intValue == 1005)
 
-            let short = TerminalTickets(lifetime: .milliseconds(1))
+            let clock = Mutex(ContinuousClock.now)
+            let short = TerminalTickets(lifetime: .seconds(60), now: { clock.withLock { $0 } })
             let expiring = short.issue(subject: "s", clusterID: 1, namespace: "n", pod: "p", container: "c")
-            try await Task.sleep(for: .milliseconds(5))
+            let fresh = short.issue(subject: "s", clusterID: 1, namespace: "n", pod: "p", container: "c")
+            clock.withLock { $0 += .seconds(59) }
+            #expect(short.consume(fresh) != nil)
+            clock.withLock { $0 += .seconds(1) }
             #expect(short.consume(expiring) == nil)
         }
     }

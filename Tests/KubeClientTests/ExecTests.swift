@@ -177,8 +177,8 @@ struct ExecTests {
             through.set()
             return true
         }
-        try await Task.sleep(for: .milliseconds(100))
         // Two chunks outstanding: the connection side is suspended until the reader takes one.
+        while !gate.isHoldingBack { await Task.yield() }
         #expect(!through.isSet)
         gate.release()
         #expect(await passed.value)

@@ -56,8 +56,12 @@ import Testing
             let kubectl = try Kubectl(server)
             #expect(await SimFixture.waitForDemoPods(server))
             let pod = try #require(server.store.list(ResourceCatalog.pods, filter: .init(namespace: "demo", labelSelector: try LabelSelector(parsing: "app=nginx"))).items.first?[path: ["metadata", "name"]]?.stringValue)
-            try await Task.sleep(for: .milliseconds(400))
-            let tail = try await kubectl.run("logs", "-n", "demo", pod, "--tail=2", "--timestamps")
+            // A pod that just started may have written a single line so far.
+            var tail = try await kubectl.run("logs", "-n", "demo", pod, "--tail=2", "--timestamps")
+            _ = await SimFixture.eventually {
+                tail = (try? await kubectl.run("logs", "-n", "demo", pod, "--tail=2", "--timestamps")) ?? tail
+                return tail.out.split(separator: "\n").count == 2
+            }
             #expect(tail.status == 0, "\(tail.err)")
             let lines = tail.out.split(separator: "\n")
             #expect(lines.count == 2)

@@ -3,7 +3,7 @@
 import time
 
 from conftest import launch
-from rawws import OP_CLOSE, OP_PING, RawWebSocket
+from rawws import OP_CLOSE, OP_PING, OP_PONG, RawWebSocket
 
 
 def test_socket_that_never_answers_pings_is_closed(tmp_path_factory):
@@ -27,6 +27,17 @@ def test_socket_that_never_answers_pings_is_closed(tmp_path_factory):
 
 def test_socket_that_answers_pings_stays_open(tmp_path_factory):
     with launch(tmp_path_factory, name="heartbeat-server-2", extra=("--ping-interval", "1")) as server:
-        with server.socket(token=server.token(role="viewer")) as session:
-            time.sleep(3.5)  # several ping intervals; the client library answers every ping
+        token = server.token(role="viewer")
+        with RawWebSocket(server.host, server.port, timeout=15) as raw:
+            status, _ = raw.handshake(f"/ws?access_token={token}")
+            assert status == 101
+            # Three pings answered with their pongs: the socket outlives several intervals.
+            pings = 0
+            while pings < 3:
+                frame = raw.recv_frame()
+                assert frame.opcode != OP_CLOSE, f"closed with {frame.close_code} although every ping was answered"
+                if frame.opcode == OP_PING:
+                    pings += 1
+                    raw.send_frame(OP_PONG, frame.payload)
+        with server.socket(token=token) as session:
             session.assert_usable()

@@ -87,8 +87,8 @@ final class GatewaySession: Sendable {
             expiry.cancel()
             liveSession.detach(queue)
             queue.finish()
-            // Bounds the detached sessions at once rather than at the next sweep.
-            liveSessions.sweep()
+            // Bounds the detached sessions now rather than at the next timed sweep.
+            liveSessions.sweepSoon()
         }
         do {
             try await withTaskCancellationHandler {

@@ -26,6 +26,9 @@ final class ExecFlowGate: @unchecked Sendable {
         }
     }
 
+    /// Whether the connection side is suspended, waiting for the reader to catch up.
+    var isHoldingBack: Bool { lock.withLock { waiter != nil } }
+
     /// Called by the reader for each chunk read.
     func release() {
         let waiting = lock.withLock { () -> CheckedContinuation<Void, Never>? in

@@ -37,6 +37,9 @@ public final class FaultInjector: Sendable {
         state.withLock { $0.failures.append(contentsOf: Array(repeating: error, count: count)) }
     }
 
+    /// Injected failures not yet answered to a request.
+    public var pendingFailures: Int { state.withLock { $0.failures.count } }
+
     /// A fraction (0...1) of requests fail with 500.
     public func setFailureRate(_ rate: Double) {
         state.withLock { $0.failureRate = max(0, min(1, rate)) }

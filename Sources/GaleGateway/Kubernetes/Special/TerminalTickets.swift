@@ -32,9 +32,12 @@ final class TerminalTickets: Sendable {
     /// How long a ticket is accepted after it is issued.
     let lifetime: Duration
     private let tickets = Mutex<[String: TerminalGrant]>([:])
+    /// The time now (a test advances its own).
+    private let now: @Sendable () -> ContinuousClock.Instant
 
-    init(lifetime: Duration = .seconds(60)) {
+    init(lifetime: Duration = .seconds(60), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.lifetime = lifetime
+        self.now = now
     }
 
     /// Issues a ticket for `principal` to run `command` in `container` of `namespace/pod` on
@@ -44,7 +47,7 @@ final class TerminalTickets: Sendable {
         for principal: Principal, clusterID: Int64, namespace: String, pod: String, container: String,
         command: [String] = ["sh"], deletesPod: Bool = false
     ) -> String {
-        let now = ContinuousClock.now
+        let now = now()
         let grant = TerminalGrant(
             principal: principal, clusterID: clusterID, namespace: namespace, pod: pod, container: container,
             command: command, deletesPod: deletesPod, expiresAt: now + lifetime)
@@ -68,7 +71,7 @@ final class TerminalTickets: Sendable {
     /// The grant of `ticket` if it was issued and has not expired; the ticket is used up either way.
     func consume(_ ticket: String) -> TerminalGrant? {
         guard let grant = discard(ticket) else { return nil }
-        return grant.expiresAt > ContinuousClock.now ? grant : nil
+        return grant.expiresAt > now() ? grant : nil
     }
 
     /// Removes `ticket` whether or not it expired; its grant when it was still there (unused).

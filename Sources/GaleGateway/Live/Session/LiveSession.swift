@@ -76,6 +76,9 @@ final class LiveSession: Sendable {
     /// Whose session this is now: the principal of the socket that attached it last.
     var principal: Principal { state.withLock { $0.principal } }
 
+    /// The sequence number of the last frame `channel` produced (kept for replay while detached).
+    func lastSeq(of channel: UInt32) -> UInt64? { state.withLock { $0.channels[channel]?.seq } }
+
     /// Bytes the replay rings hold.
     var replayBytes: Int { state.withLock { $0.channels.values.reduce(0) { $0 + $1.ring.byteCount } } }
 

@@ -14,6 +14,8 @@ final class LiveSessions: Sendable {
     /// longest-detached go first.
     let maxDetachedBytes: Int
     private let sessions = Mutex<[String: LiveSession]>([:])
+    /// Whether a sweep asked for by ``sweepSoon()`` has not run yet.
+    private let sweepPending = Atomic<Bool>(false)
 
     init(resumeWindow: Duration, maxDetached: Int = 1000, maxDetachedBytes: Int = 256 << 20) {
         self.resumeWindow = resumeWindow
@@ -43,6 +45,9 @@ final class LiveSessions: Sendable {
         }
     }
 
+    /// The session `id`, whoever it belongs to (for the gateway itself, never for a client).
+    func session(_ id: String) -> LiveSession? { sessions.withLock { $0[id] } }
+
     /// Ends and forgets a session.
     func remove(_ session: LiveSession) {
         sessions.withLock { $0[session.id] = nil }
@@ -67,6 +72,18 @@ final class LiveSessions: Sendable {
             return expired
         }
         for session in expired { session.close() }
+    }
+
+    /// Sweeps shortly, once for every socket that closed meanwhile: when thousands of sockets
+    /// drop at once, one sweep serves them all instead of each scanning every session.
+    func sweepSoon(after delay: Duration = .milliseconds(50)) {
+        guard sweepPending.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { return }
+        Task {
+            try? await Task.sleep(for: delay)
+            self.sweepPending.store(false, ordering: .releasing)
+            self.sweep()
+        }
     }
 
     /// Ends every session (shutdown).
