@@ -56,33 +56,41 @@ struct LoadSocket: Sendable {
                     + (options.serverNoContextTakeover ? "; server_no_context_takeover" : ""))
         }
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: options.path, headers: headers)
-        let upgrade = try await ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connect(host: options.host, port: options.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let upgrader = NIOTypedWebSocketClientUpgrader<LoadSocket?>(
-                        maxFrameSize: 64 << 20,
-                        upgradePipelineHandler: { channel, response in
-                            channel.eventLoop.makeCompletedFuture {
-                                let deflate = DeflateParameters(response.headers["Sec-WebSocket-Extensions"])
-                                let handler = try LoadSocketHandler(
-                                    deflate: deflate, onMessage: onMessage, onClose: onClose)
-                                try channel.pipeline.syncOperations.addHandler(handler)
-                                return LoadSocket(channel: channel, compressed: deflate != nil)
-                            }
-                        })
-                    let configuration = NIOTypedHTTPClientUpgradeConfiguration<LoadSocket?>(
-                        upgradeRequestHead: head, upgraders: [upgrader],
-                        notUpgradingCompletionHandler: { channel in
-                            channel.close(promise: nil)
-                            return channel.eventLoop.makeSucceededFuture(nil)
-                        })
-                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
-                    // The server's first frame (`hello`) may arrive with the 101 response.
-                    pipeline.leftOverBytesStrategy = .forwardBytes
-                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
-                        configuration: pipeline)
-                }
+        // An address literal is connected to directly: a name lookup per socket costs a storm of
+        // thousands of connects more CPU than the handshakes.
+        let address = try? SocketAddress(ipAddress: options.host, port: options.port)
+        let bootstrap = ClientBootstrap(group: group).channelOption(.socketOption(.tcp_nodelay), value: 1)
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<EventLoopFuture<LoadSocket?>> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let upgrader = NIOTypedWebSocketClientUpgrader<LoadSocket?>(
+                    maxFrameSize: 64 << 20,
+                    upgradePipelineHandler: { channel, response in
+                        channel.eventLoop.makeCompletedFuture {
+                            let deflate = DeflateParameters(response.headers["Sec-WebSocket-Extensions"])
+                            let handler = try LoadSocketHandler(
+                                deflate: deflate, onMessage: onMessage, onClose: onClose)
+                            try channel.pipeline.syncOperations.addHandler(handler)
+                            return LoadSocket(channel: channel, compressed: deflate != nil)
+                        }
+                    })
+                let configuration = NIOTypedHTTPClientUpgradeConfiguration<LoadSocket?>(
+                    upgradeRequestHead: head, upgraders: [upgrader],
+                    notUpgradingCompletionHandler: { channel in
+                        channel.close(promise: nil)
+                        return channel.eventLoop.makeSucceededFuture(nil)
+                    })
+                var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+                // The server's first frame (`hello`) may arrive with the 101 response.
+                pipeline.leftOverBytesStrategy = .forwardBytes
+                return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
+                    configuration: pipeline)
+            }
+        }
+        let upgrade =
+            if let address {
+                try await bootstrap.connect(to: address, channelInitializer: initializer)
+            } else {
+                try await bootstrap.connect(host: options.host, port: options.port, channelInitializer: initializer)
             }
         guard let socket = try await upgrade.get() else { throw LoadSocketError("\(options.path): upgrade refused") }
         return socket
