@@ -29,6 +29,24 @@ struct AuthTests {
         }
     }
 
+    @Test("a token verified once is not trusted past its expiry, and a forged twin of it is not trusted at all")
+    func verifiedTokensKeepEveryTimeCheck() async throws {
+        let secret = "a-secret-of-at-least-thirty-two-bytes!"
+        let authority = try await TokenAuthority(secret: secret)
+        let now = Date()
+        let token = try await authority.issue(subject: "ann", role: .viewer, clusters: .all, ttl: .seconds(600), now: now)
+        #expect(try await authority.authenticate(token, now: now).subject == "ann")
+        #expect(try await authority.authenticate(token, now: now).subject == "ann")
+        // Remembered, yet an hour later it has expired.
+        let expired = await #expect(throws: APIError.self) { try await authority.authenticate(token, now: now + 3600) }
+        #expect(expired?.code == .tokenExpired)
+        // Same header and claims, another signature.
+        let parts = token.split(separator: ".")
+        let twin = "\(parts[0]).\(parts[1]).\(String(parts[2].reversed()))"
+        let forged = await #expect(throws: APIError.self) { try await authority.authenticate(twin, now: now) }
+        #expect(forged?.code == .unauthenticated)
+    }
+
     @Test("socket: bad credentials get error 2001 and close 4001; expired gets 2002 and close 4002")
     func socketCredentials() async throws {
         try await TestGateway.with { gateway in

@@ -11,6 +11,8 @@ import JWTKit
 public struct TokenAuthority: Sendable {
     public let configuration: Configuration
     private let keys: TokenKeys
+    /// Tokens whose signature already verified (their time claims are checked on every use).
+    private let verified = VerifiedTokens()
 
     /// - Parameters:
     ///   - secret: HS256 shared secret; at least 32 bytes. Needed to issue tokens.
@@ -61,10 +63,15 @@ public struct TokenAuthority: Sendable {
     public func authenticate(_ token: String?, now: Date = Date()) async throws(APIError) -> Principal {
         guard let token, !token.isEmpty else { throw .unauthenticated("missing bearer token") }
         let claims: TokenClaims
-        do {
-            claims = try await keys.verify(token)
-        } catch {
-            throw .unauthenticated("invalid token")
+        if let known = verified.claims(of: token) {
+            claims = known
+        } else {
+            do {
+                claims = try await keys.verify(token)
+            } catch {
+                throw .unauthenticated("invalid token")
+            }
+            verified.remember(token, claims)
         }
         return try claims.validate(configuration, now: now)
     }
