@@ -13,6 +13,7 @@ export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ folders in the work tree
 source scripts/lib/common.sh
 source scripts/lib/tools.sh
 source scripts/lib/autobahn.sh
+source scripts/lib/postgres.sh
 
 ALL_PHASES=(lint swift-test schemas e2e js browser chaos autobahn fuzz)
 E2E_TIMEOUT=${E2E_TIMEOUT:-900}
@@ -24,6 +25,7 @@ phase_tools() {
     ensure_python_venv
     ensure_autobahn
     ensure_browser_tools
+    ensure_debian_packages postgresql # the PostgreSQL store and the replica tests
 }
 
 # Lint with the repository's .swift-format; reports the number of findings, never fails on them.
@@ -192,6 +194,14 @@ main() {
     if ((PHASE_STATUS != 0)); then
         print_phase_summary
         die "build failed"
+    fi
+    # A throwaway PostgreSQL (seconds to start) for the store tests and the replica e2e test; it is
+    # stopped however the run ends. Without it those tests fail under CI and skip elsewhere.
+    if [[ " ${selected[*]} " == *" swift-test "* || " ${selected[*]} " == *" e2e "* ]]; then
+        trap stop_test_postgres EXIT
+        trap 'exit 130' INT
+        trap 'exit 143' TERM
+        start_test_postgres || warn "PostgreSQL did not start: the tests that need it will fail (CI) or skip"
     fi
     for phase in "${selected[@]}"; do
         [[ $phase == lint ]] && continue

@@ -100,6 +100,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Sockets (origins, quotas, admin token)")
     var sockets: WebSocketSecurityOptions
 
+    @OptionGroup(title: "Database and replicas")
+    var store: StoreOptions
+
     func run() async throws {
         let environment = Environment()
         var configuration = GatewayConfiguration()
@@ -127,6 +130,7 @@ struct Serve: AsyncParsableCommand {
         configuration.listener = try listener.configuration(environment)
         configuration.webSocketSecurity = try sockets.configuration(environment)
         try upstream.apply(to: &configuration, environment)
+        try store.apply(to: &configuration, environment)
         if let name = errorHttpStatus ?? environment["ERROR_HTTP_STATUS"] {
             guard let status = ErrorHTTPStatus(name) else {
                 throw ValidationError("--error-http-status must be mapped or envelope, not \"\(name)\"")

@@ -146,6 +146,9 @@ actor ClusterConnections {
         try? await connection.client.shutdown()
     }
 
+    /// The clusters this process holds a client for.
+    func knownClusters() -> [Int64] { Array(connections.keys) }
+
     /// Closes every client; later calls get 1006.
     func shutdown() async {
         closed = true

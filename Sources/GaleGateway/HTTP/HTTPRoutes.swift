@@ -35,9 +35,14 @@ struct HTTPRoutes {
         // balancers cannot present one).
         router.get("/healthz") { _, _ in "ok" }
         let store = gateway.registry.store
+        let readiness = gateway.readiness
         router.get("/readyz") { _, context -> Response in
+            // Shutting down: a load balancer stops sending clients here while open sockets drain.
+            guard !readiness.isDraining else {
+                return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "draining")))
+            }
             do {
-                _ = try await store.list(keyword: nil, ids: [], offset: 0, limit: 1)
+                try await store.checkHealth()
                 return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok")))
             } catch {
                 context.logger.error("readiness check failed", metadata: ["error": "\(error)"])

@@ -35,6 +35,8 @@ struct ConfirmationGate: Sendable {
     let lifetime: Duration
     /// Nonces of tokens already used, with their expiry; a token is accepted once.
     private let used = UsedNonces()
+    /// Where used nonces are recorded when replicas share them; `nil`: ``used``, in this process.
+    private let ledger: (any NonceLedger)?
 
     private final class UsedNonces: Sendable {
         let expiries = Mutex<[String: Int64]>([:])
@@ -43,6 +45,14 @@ struct ConfirmationGate: Sendable {
     init(lifetime: Duration = .seconds(120)) {
         key = SymmetricKey(size: .bits256)
         self.lifetime = lifetime
+        ledger = nil
+    }
+
+    /// A gate whose tokens every replica with the same `key` accepts, once among them all.
+    init(key: SymmetricKey, ledger: any NonceLedger, lifetime: Duration = .seconds(120)) {
+        self.key = key
+        self.lifetime = lifetime
+        self.ledger = ledger
     }
 
     /// Returns when `input` carries a valid, unused token for `operation` on `target` (as read
@@ -60,7 +70,7 @@ struct ConfirmationGate: Sendable {
         if let token = try input.optionalString("confirm_token") {
             switch check(token, bound, target: target, now: now) {
             case .valid(let nonce, let expiry):
-                guard consume(nonce, expiry: expiry, now: now) else {
+                guard try await consume(nonce, expiry: expiry, now: now) else {
                     throw APIError.invalidArgument("confirm_token was already used; ask for a new one")
                 }
                 return
@@ -130,8 +140,12 @@ struct ConfirmationGate: Sendable {
     }
 
     /// Marks `nonce` used; `false` when it already was.
-    private func consume(_ nonce: String, expiry: Int64, now: Int64) -> Bool {
-        used.expiries.withLock { used in
+    private func consume(_ nonce: String, expiry: Int64, now: Int64) async throws -> Bool {
+        if let ledger {
+            return try await ledger.markUsed(
+                nonce, purpose: "confirmation", expiresAt: Date(timeIntervalSince1970: Double(expiry)))
+        }
+        return used.expiries.withLock { used in
             if used.count > 4096 { used = used.filter { $0.value >= now } }
             guard used[nonce] == nil else { return false }
             used[nonce] = expiry

@@ -21,7 +21,9 @@ public final class Gateway: Service {
     let connections: ClusterConnections
     let dispatcher: OperationDispatcher
     /// One-time tickets of pod terminals, issued by `GET /pods/{name}/terminal`, used by the exec socket.
-    let terminalTickets = TerminalTickets()
+    let terminalTickets: TerminalTickets
+    /// What `/readyz` reports; false from the start of graceful shutdown.
+    let readiness = Readiness()
     /// Sample history of every cluster, fed by ``MetricsSampler`` and read by `GET /metrics/stats`.
     let metricsSampling = MetricsSampler.Configuration()
     let metricsHistory: MetricsHistory
@@ -63,7 +65,10 @@ public final class Gateway: Service {
             try configuration.sealKey
             ?? SecretFile.loadOrCreate(directory.appendingPathComponent("seal.key"), generate: KubeconfigSealer.generateKey).value
         guard let keyData = Data(base64Encoded: sealKey) else { throw ConfigurationError("the seal key is not base64") }
-        let store = try SQLiteClusterStore(path: directory.appendingPathComponent("kubegale.sqlite").path)
+        let store = try await Self.openStore(
+            configuration.database, directory: directory, configuration: configuration, logger: logger)
+        let (tickets, confirmations) = Self.singleUseGates(store: store, sealKey: keyData)
+        terminalTickets = tickets
         registry = ClusterRegistry(
             store: store, sealer: try KubeconfigSealer(keyData: keyData), policy: configuration.kubeconfigPolicy)
 
@@ -88,7 +93,6 @@ public final class Gateway: Service {
             await hub.resetWatches(cluster: cluster, reason: "the cluster's identity (kube-system uid) changed")
         }
         var table = OperationTable()
-        let confirmations = ConfirmationGate()
         table.add(contentsOf: registry.operations(connections: connections, confirmations: confirmations))
         let access = ClusterAccess(
             registry: registry, connections: connections,
@@ -158,16 +162,23 @@ public final class Gateway: Service {
             logger: logger)
         var services: [any Service] = [prober, sampler, application, sessions]
         if let certificates { services.append(CertificateReloadOnSignal(certificates: certificates)) }
+        if registry.store.sharedNonces != nil {
+            services.append(ClusterChangeFollower(store: registry.store, connections: connections, logger: logger))
+        }
+        // Last, so that graceful shutdown reaches it first: /readyz turns 503, then the drain delay.
+        services.append(Readiness.Drain(readiness: readiness, delay: configuration.drainDelay))
         let group = ServiceGroup(services: services, logger: logger)
         do {
             try await group.run()
         } catch {
             await hub.stopAll()
             await connections.shutdown()
+            await registry.store.close()
             throw error
         }
         await hub.stopAll()
         await connections.shutdown()
+        await registry.store.close()
     }
 
     public func run() async throws {

@@ -43,6 +43,12 @@ public struct GatewayConfiguration: Sendable {
     public var kubeconfigPolicy: KubeconfigPolicy = .untrusted
     /// Users impersonated upstream, and how their subscriptions to shared watches are authorized.
     public var impersonation = ImpersonationConfiguration()
+    /// Where the registry lives: SQLite in the data directory (the default, one process) or a
+    /// PostgreSQL database that several replicas share.
+    public var database: DatabaseLocation = .embedded
+    /// How long graceful shutdown answers `/readyz` with 503 before closing sockets with 1001, so
+    /// that a load balancer stops sending new clients first.
+    public var drainDelay: Duration = .zero
 
     public init(
         host: String = "127.0.0.1",

@@ -40,7 +40,7 @@ struct TerminalEndpoint: Sendable {
         async throws
     {
         let ticket = context.requestContext.parameters.get("ticket") ?? ""
-        guard let grant = tickets.consume(ticket) else {
+        guard let grant = await tickets.redeem(ticket) else {
             let refusal = APIError(.unauthenticated, "the terminal ticket is invalid, expired or already used")
             await Self.finish(
                 outbound, line: Self.line(refusal), code: Self.closeCode(refusal), reason: refusal.message)

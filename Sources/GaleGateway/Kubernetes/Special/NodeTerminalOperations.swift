@@ -60,7 +60,7 @@ struct NodeTerminalOperations: Sendable {
         // nobody consumed the ticket (the terminal socket deletes it otherwise).
         Task {
             try? await Task.sleep(for: terminals.lifetime + .milliseconds(500))
-            guard let unused = terminals.discard(ticket) else { return }
+            guard let unused = await terminals.retire(ticket) else { return }
             await NodeDebugPod.delete(unused, access: access, logger: logger)
         }
     }

@@ -28,16 +28,24 @@ struct TerminalGrant: Sendable, Hashable {
 /// `GET /pods/{name}/terminal` issues a random ticket bound to a ``TerminalGrant``; the terminal
 /// socket (`/ws/terminal/<ticket>`) calls ``consume(_:)`` once: the ticket is then gone, whether
 /// it was still valid or had expired. Tickets live only in memory, so a restart voids them all.
+/// With replicas sharing a store (``shared``), tickets are signed grants any replica accepts, once
+/// among them all: ``redeem(_:)`` and ``retire(_:)`` then stand for consume and discard.
 final class TerminalTickets: Sendable {
     /// How long a ticket is accepted after it is issued.
     let lifetime: Duration
     private let tickets = Mutex<[String: TerminalGrant]>([:])
     /// The time now (a test advances its own).
     private let now: @Sendable () -> ContinuousClock.Instant
+    /// Signing key and used-ticket ledger shared by replicas; `nil` for one process on its own.
+    let shared: SharedTickets?
 
-    init(lifetime: Duration = .seconds(60), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+    init(
+        lifetime: Duration = .seconds(60), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+        shared: SharedTickets? = nil
+    ) {
         self.lifetime = lifetime
         self.now = now
+        self.shared = shared
     }
 
     /// Issues a ticket for `principal` to run `command` in `container` of `namespace/pod` on
@@ -51,6 +59,9 @@ final class TerminalTickets: Sendable {
         let grant = TerminalGrant(
             principal: principal, clusterID: clusterID, namespace: namespace, pod: pod, container: container,
             command: command, deletesPod: deletesPod, expiresAt: now + lifetime)
+        if let shared {
+            return shared.sign(grant, expiresAt: Date().addingTimeInterval(lifetime / .seconds(1)))
+        }
         let ticket = Self.randomTicket()
         tickets.withLock { tickets in
             tickets = tickets.filter { $0.value.expiresAt > now || $0.value.deletesPod }
