@@ -206,6 +206,7 @@ struct APIHandler: Sendable {
     }
 
     func readBody(_ request: Request, context: SimRequestContext) async throws -> JSONValue {
+        if KubeProtobuf.isProtobuf(contentType: request.headers[.contentType] ?? "") { return try await readProtobuf(request) }
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         let bytes = buffer.readableBytesView
         if bytes.isEmpty { return .emptyObject }
@@ -217,16 +218,12 @@ struct APIHandler: Sendable {
         }
     }
 
-    /// A review's body: JSON, YAML, or the protobuf typed clients send.
+    /// A review's body: JSON, YAML, or the protobuf typed clients send (which may leave the kind out).
     func readReview(_ request: Request, type: ResourceType, context: SimRequestContext) async throws -> JSONValue {
-        guard (request.headers[.contentType] ?? "").hasPrefix(ReviewProtobuf.contentType) else {
+        guard KubeProtobuf.isProtobuf(contentType: request.headers[.contentType] ?? "") else {
             return try await readBody(request, context: context)
         }
-        let buffer = try await request.body.collect(upTo: 1 << 20)
-        guard let review = ReviewProtobuf.decode(Array(buffer.readableBytesView), type: type) else {
-            throw KubeStatusError.badRequest("the object provided is unrecognized")
-        }
-        return review
+        return try await readProtobuf(request, addressed: type)
     }
 
     func readPatch(_ request: Request, context: SimRequestContext) async throws -> (PatchFormat, JSONValue) {
