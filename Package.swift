@@ -81,9 +81,13 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                "CKubeSimZlib",
             ],
             swiftSettings: swiftSettings
         ),
+        // The system zlib, for the SPDY header compression of KubeSim's port-forward (no listed package exposes
+        // zlib's preset dictionaries).
+        .systemLibrary(name: "CKubeSimZlib", path: "Sources/CKubeSimZlib"),
         // The browser side served by the gateway: the web console and the JavaScript client,
         // kept in clients/ (where browser developers find them) and copied as resources.
         .target(

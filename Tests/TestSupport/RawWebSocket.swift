@@ -33,6 +33,21 @@ public enum RawWebSocket {
         port: Int, host: String = "127.0.0.1", path: String, headers: [(String, String)] = [],
         binary messages: [[UInt8]] = [], timeout: Duration = .seconds(20)
     ) async throws -> Transcript {
+        try await transcript(
+            port: port, host: host, path: path, headers: headers, frames: messages.map { (0x2, $0) }, timeout: timeout)
+    }
+
+    /// Opcode of a text frame, for `frames`.
+    public static let text: UInt8 = 0x1
+    /// Opcode of a binary frame, for `frames`.
+    public static let binary: UInt8 = 0x2
+
+    /// As `transcript(port:host:path:headers:binary:timeout:)`, sending final frames of any opcode (text,
+    /// binary, or one a server must refuse) once upgraded.
+    public static func transcript(
+        port: Int, host: String = "127.0.0.1", path: String, headers: [(String, String)] = [],
+        frames messages: [(opcode: UInt8, payload: [UInt8])], timeout: Duration = .seconds(20)
+    ) async throws -> Transcript {
         try await withThrowingTaskGroup(of: Transcript.self) { group in
             group.addTask { try await exchange(host: host, port: port, path: path, headers: headers, messages: messages) }
             group.addTask {
@@ -45,7 +60,7 @@ public enum RawWebSocket {
     }
 
     private static func exchange(
-        host: String, port: Int, path: String, headers: [(String, String)], messages: [[UInt8]]
+        host: String, port: Int, path: String, headers: [(String, String)], messages: [(opcode: UInt8, payload: [UInt8])]
     ) async throws -> Transcript {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: host, port: port) { channel in
@@ -71,7 +86,7 @@ public enum RawWebSocket {
                     guard head.hasPrefix("HTTP/1.1 101") else { throw Failure(description: "upgrade refused: \(head)") }
                     bytes.removeFirst(end + 4)
                     upgraded = true
-                    for message in messages { try await outbound.write(ByteBuffer(bytes: masked(opcode: 0x2, message))) }
+                    for message in messages { try await outbound.write(ByteBuffer(bytes: masked(opcode: message.opcode, message.payload))) }
                 }
                 while let (opcode, payload, length) = frame(bytes) {
                     bytes.removeFirst(length)

@@ -4,27 +4,36 @@ import HummingbirdWebSocket
 import NIOCore
 import NIOWebSocket
 
-/// `pods/NAME/exec` over WebSocket with the Kubernetes channel protocols `v5.channel.k8s.io` and
-/// `v4.channel.k8s.io`: every binary message starts with a stream byte (0 stdin, 1 stdout, 2 stderr,
-/// 3 status, 4 resize, 255 close), the exit status goes out on stream 3 as a `Status` and the server closes.
+/// `pods/NAME/exec` and `pods/NAME/attach` over WebSocket with the kubelet's channel protocols
+/// (``ChannelProtocol``: `v5.channel.k8s.io`, `v4.channel.k8s.io`, their base64 and pre-v4 variants): stdin and
+/// resize arrive in text or binary messages, output goes out per stream, the exit status on stream 3, then the
+/// server closes. Exec runs the command in the simulated shell; attach joins the container's main process
+/// (``ContainerProcess``).
 struct ExecEndpoint: Sendable {
     let api: ClusterAPI
     let gate: RequestGate
     let streams: LiveStreams
     let filesystems: FileSystems
     let activity: ExecActivity
+    let logs: LogGenerator
 
-    static let supportedProtocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"]
+    static var supportedProtocols: [String] { ChannelProtocol.all.map(\.name) }
 
     struct Request: Sendable {
         let pod: JSONValue
         let container: String
         let image: String
         let command: [String]
+        /// What an attach joins; `nil` for exec, which runs ``command``.
+        let attached: ContainerProcess?
         let stdin: Bool
         let tty: Bool
-        let subprotocol: String
+        let channel: ChannelProtocol
         let environment: [String: String]
+
+        var subprotocol: String { channel.name }
+        /// Whether stdin reaches the process: a server attached to drops what is typed, unread.
+        var readsStdin: Bool { stdin && attached?.readsInput != false }
     }
 
     func shouldUpgrade(_ head: HTTPRequest) -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
@@ -32,11 +41,12 @@ struct ExecEndpoint: Sendable {
         let filesystems = self.filesystems
         let streams = self.streams
         let activity = self.activity
+        let logs = self.logs
         return .upgrade([.secWebSocketProtocol: request.subprotocol]) { inbound, outbound, _ in
             let fs = filesystems.filesystem(
                 podUID: ControllerManager.uid(request.pod), container: request.container,
                 hostname: ControllerManager.name(request.pod), image: request.image)
-            try await ExecSession(request: request, fs: fs, streams: streams, activity: activity)
+            try await ExecSession(request: request, fs: fs, streams: streams, activity: activity, logs: logs)
                 .run(inbound: inbound, outbound: outbound)
         }
     }
@@ -54,10 +64,7 @@ struct ExecEndpoint: Sendable {
             type == ResourceCatalog.pods, subresource == "exec" || subresource == "attach"
         else { throw KubeStatusError.badRequest("not an exec request") }
         let query = QueryParameters(parts.count > 1 ? String(parts[1]) : nil)
-        let offered = (head.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map {
-            String($0).trimmingCharacters(in: " ")
-        }
-        guard let chosen = Self.supportedProtocols.first(where: offered.contains) else {
+        guard let channel = ChannelProtocol.negotiate(head.headerFields[.secWebSocketProtocol] ?? "") else {
             throw KubeStatusError.badRequest("no supported subprotocol")
         }
         let pod = try api.store.get(type, namespace: namespace, name: name)
@@ -65,8 +72,9 @@ struct ExecEndpoint: Sendable {
             throw KubeStatusError.badRequest("pod \(name) is not running")
         }
         let containers = pod[path: ["spec", "containers"]]?.arrayValue ?? []
+        let ephemeral = pod[path: ["spec", "ephemeralContainers"]]?.arrayValue ?? []
         let containerName = query["container"] ?? containers.first?["name"]?.stringValue ?? ""
-        guard let container = containers.first(where: { $0["name"]?.stringValue == containerName }) else {
+        guard let container = (containers + ephemeral).first(where: { $0["name"]?.stringValue == containerName }) else {
             throw KubeStatusError.badRequest("container \(containerName) is not valid for pod \(name)")
         }
         var environment: [String: String] = [:]
@@ -74,30 +82,34 @@ struct ExecEndpoint: Sendable {
             if let key = variable["name"]?.stringValue { environment[key] = variable["value"]?.stringValue ?? "" }
         }
         var command = query.all("command")
-        if subresource == "attach" || command.isEmpty { command = ["sh"] }
+        var attached: ContainerProcess?
+        if subresource == "attach" {
+            let process = try ContainerProcess(container: container, pod: pod, logs: logs)
+            attached = process
+            command = process.command
+        } else if command.isEmpty {
+            command = ["sh"]
+        }
         return Request(
             pod: pod, container: containerName, image: container["image"]?.stringValue ?? "", command: command,
-            stdin: query.bool("stdin") && query["stdin"] != nil, tty: query.bool("tty") && query["tty"] != nil, subprotocol: chosen,
-            environment: environment)
+            attached: attached, stdin: query.bool("stdin") && query["stdin"] != nil, tty: query.bool("tty") && query["tty"] != nil,
+            channel: channel, environment: environment)
     }
 }
 
-/// One exec connection: demultiplexes the client's streams into the shell and multiplexes its output back.
+/// One exec or attach connection: demultiplexes the client's streams into the process and multiplexes its output back.
 struct ExecSession: Sendable {
     let request: ExecEndpoint.Request
     let fs: MemoryFileSystem
     let streams: LiveStreams
     let activity: ExecActivity
+    let logs: LogGenerator
 
     /// Largest output payload sent in one message.
     static let maxFrameBytes = 32 << 10
 
-    static func frame(_ stream: UInt8, _ bytes: [UInt8]) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.writeInteger(stream)
-        buffer.writeBytes(bytes)
-        return buffer
-    }
+    /// Largest client message read (a whole file sent to `tar x` in one write arrives as one message).
+    static let maxMessageBytes = 16 << 20
 
     static func status(exitCode: Int, command: [String]) -> JSONValue {
         guard exitCode != 0 else { return ["metadata": .emptyObject, "status": "Success"] }
@@ -124,9 +136,10 @@ struct ExecSession: Sendable {
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         let input = InputPipe()
-        if !request.stdin { input.close() }
+        if !request.readsStdin { input.close() }
         let terminal = TerminalSize()
         let tty = request.tty
+        let channel = request.channel
         let activity = self.activity
         activity.opened()
         defer { activity.closed() }
@@ -134,15 +147,15 @@ struct ExecSession: Sendable {
         let hungUp = Locked(false)
         let write: @Sendable (UInt8, [UInt8]) async -> Void = { stream, bytes in
             guard !bytes.isEmpty else { return }
-            let payload = tty && stream != 3 ? Self.terminalOutput(bytes) : bytes
-            let channel = tty && stream == 2 ? 1 : stream
+            let payload = tty ? Self.terminalOutput(bytes) : bytes
+            let target = tty && stream == ChannelProtocol.stderr ? ChannelProtocol.stdout : stream
             do {
                 // At most `maxFrameBytes` a message, as the kubelet copies streams: a large
                 // output (`tar c` of a big file) arrives in many frames, not one.
                 var start = 0
                 while start < payload.count {
                     let end = min(start + Self.maxFrameBytes, payload.count)
-                    try await outbound.write(.binary(Self.frame(channel, Array(payload[start..<end]))))
+                    try await outbound.write(channel.encode(stream: target, Array(payload[start..<end])))
                     start = end
                 }
                 activity.wrote(payload.count)
@@ -151,10 +164,11 @@ struct ExecSession: Sendable {
             }
         }
         let io = ShellIO(
-            input: input, output: { await write(1, $0) }, error: { await write(2, $0) },
+            input: input, output: { await write(ChannelProtocol.stdout, $0) }, error: { await write(ChannelProtocol.stderr, $0) },
             hungUp: { hungUp.withLock { $0 } })
         let request = self.request
         let fs = self.fs
+        let logs = self.logs
         let streamID = streams.register {
             hungUp.withLock { $0 = true }
             input.close()
@@ -162,27 +176,41 @@ struct ExecSession: Sendable {
         defer { streams.unregister(streamID) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                let shell = Shell(fs: fs, hostname: ControllerManager.name(request.pod), terminal: terminal, environment: request.environment)
-                let code = await shell.exec(request.command, io: io, tty: tty)
-                let status = Self.status(exitCode: code, command: request.command).serialized()
-                try? await outbound.write(.binary(Self.frame(3, Array(status.utf8))))
+                let code: Int
+                if let attached = request.attached, case .logWriter(let window) = attached {
+                    code = await attached.followLog(window, logs: logs, io: io)
+                } else {
+                    let shell = Shell(
+                        fs: fs, hostname: ControllerManager.name(request.pod), terminal: terminal, environment: request.environment)
+                    code = await shell.exec(request.command, io: io, tty: tty)
+                }
+                if let status = channel.statusPayload(Self.status(exitCode: code, command: request.command)) {
+                    try? await outbound.write(channel.encode(stream: ChannelProtocol.status, status))
+                }
                 try? await outbound.close(.normalClosure, reason: nil)
             }
-            for try await message in inbound.messages(maxSize: 16 << 20) {
-                guard case .binary(var buffer) = message, let stream: UInt8 = buffer.readInteger() else { continue }
-                let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-                switch stream {
-                case 0: input.push(bytes)
-                case 4:
-                    if let size = try? JSONValue.parse(bytes) {
-                        terminal.set(rows: size["Height"]?.intValue ?? terminal.rows, columns: size["Width"]?.intValue ?? terminal.columns)
-                    }
-                case 255 where bytes.first == 0:
+            reading: for try await message in inbound.messages(maxSize: Self.maxMessageBytes) {
+                let bytes: [UInt8]
+                switch message {
+                case .binary(let buffer): bytes = Array(buffer.readableBytesView)
+                case .text(let text): bytes = Array(text.utf8)
+                }
+                switch channel.decode(bytes) {
+                case .data(ChannelProtocol.stdin, let data):
+                    if request.readsStdin { input.push(data) }
+                case .data(_, let data):
+                    // A resize the kubelet cannot decode is dropped and the session goes on.
+                    if let size = ChannelProtocol.terminalSize(data) { terminal.set(rows: size.rows, columns: size.columns) }
+                case .closeStream(ChannelProtocol.stdin):
                     input.close()
-                default: break
+                case .closeStream, .ignored:
+                    continue
+                case .protocolError(let reason):
+                    try? await outbound.close(.protocolError, reason: reason)
+                    break reading
                 }
             }
-            // Hang-up before end of input, so that the shell sees why its input ended.
+            // Hang-up before end of input, so that the process sees why its input ended.
             hungUp.withLock { $0 = true }
             input.close()
             try await group.waitForAll()

@@ -154,9 +154,12 @@ struct APIHandler: Sendable {
             return try logs.respond(
                 namespace: target.namespace ?? "default", name: name, query: query, context: context, streams: streams,
                 faults: faults, store: store)
-        case "exec", "attach":
+        case "exec", "attach", "portforward":
             _ = try store.get(type, namespace: target.namespace, name: name)
             throw KubeStatusError(code: 400, reason: "BadRequest", message: "Upgrade request required")
+        case "ephemeralcontainers" where type == ResourceCatalog.pods:
+            return try await handleEphemeralContainers(
+                request, context: context, namespace: target.namespace ?? "default", name: name, dryRun: dryRun)
         case "finalize" where type == ResourceCatalog.namespaces && request.method == .put:
             let body = try await readBody(request, context: context)
             let updated = try store.modify(type, namespace: nil, name: name, dryRun: dryRun) { namespace in

@@ -206,7 +206,10 @@ public final class KubeSimServer: Sendable {
             api: api, gate: gate, reviews: AccessReviews(authorizer: authorizer), faults: faults, logs: LogGenerator(linesPerSecond: configuration.logLinesPerSecond),
             metrics: MetricsProvider(store: store), streams: streams, configuration: configuration,
             serverAddress: { [weak self] in "\(self?.configuration.host ?? "127.0.0.1"):\(self?.port ?? 0)" })
-        let exec = ExecEndpoint(api: api, gate: gate, streams: streams, filesystems: filesystems, activity: execActivity)
+        let exec = ExecEndpoint(
+            api: api, gate: gate, streams: streams, filesystems: filesystems, activity: execActivity,
+            logs: LogGenerator(linesPerSecond: configuration.logLinesPerSecond))
+        let portForward = PortForwardEndpoint(api: api, gate: gate, streams: streams)
         let router = Router(context: SimRequestContext.self)
         let respond: @Sendable (Request, SimRequestContext) async throws -> Response = { request, context in
             await handler.handle(request, context: context)
@@ -221,7 +224,7 @@ public final class KubeSimServer: Sendable {
             configuration: .init(
                 http1: .init(additionalChannelHandlers: [InputClosedHandler()]), ws: .init(maxFrameSize: 1 << 20))
         ) {
-            request, _, _ in exec.shouldUpgrade(request)
+            request, _, _ in PortForwardEndpoint.handles(request) ? portForward.shouldUpgrade(request) : exec.shouldUpgrade(request)
         }
         if let authority {
             let tls = TLSConfiguration.makeServerConfiguration(
