@@ -1,7 +1,7 @@
 # Installs the test tools, idempotently and quietly. Source common.sh first.
 # shellcheck shell=bash
 
-PYTHON_TEST_PACKAGES=(websockets==17.4 pytest==9.2.0 jsonschema==4.26.0 pyyaml==6.0.4 selenium==4.51.0)
+PYTHON_TEST_PACKAGES=(websockets==17.4 pytest==9.2.0 jsonschema==4.26.0 pyyaml==6.0.4 selenium==4.51.0 kubernetes==37.0.3)
 AUTOBAHN_VERSION=25.10.1
 
 # ensure_python_venv: .venv with the Python packages the e2e tests and check scripts use.
