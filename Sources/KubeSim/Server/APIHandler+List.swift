@@ -18,8 +18,8 @@ extension APIHandler {
         ["kind": .string("\(type.kind)List"), "apiVersion": .string(type.apiVersion), "metadata": metadata, "items": .array(items)]
     }
 
-    /// GET on a collection, with selectors and `limit`/`continue` paging.
-    func list(_ target: ResourceTarget, query: QueryParameters) throws -> Response {
+    /// GET on a collection, with selectors and `limit`/`continue` paging; a Table when the client asked for one.
+    func list(_ target: ResourceTarget, query: QueryParameters, table: TableRequest? = nil) throws -> Response {
         let filter = try filter(target, query: query)
         let limit = query.int("limit").flatMap { $0 > 0 ? $0 : nil }
         var after: String?
@@ -43,8 +43,9 @@ extension APIHandler {
         if let lastKey = page.lastKey {
             let token: JSONValue = ["rv": .int(version), "start": .string(lastKey)]
             metadata["continue"] = .string(Data(token.serializedBytes()).base64EncodedString())
-            metadata["remainingItemCount"] = .int(page.remaining)
         }
+        if let remaining = page.remaining { metadata["remainingItemCount"] = .int(remaining) }
+        if let table { return Self.json(table.table(target.type, objects: page.items, metadata: metadata)) }
         return Self.json(Self.listObject(target.type, items: page.items, metadata: metadata))
     }
 
@@ -64,8 +65,11 @@ extension APIHandler {
             Self.listObject(target.type, items: deleted, metadata: ["resourceVersion": .string(String(store.currentResourceVersion))]))
     }
 
-    /// GET with `watch=1`: a chunked stream of JSON watch events, one per line.
-    func watch(_ target: ResourceTarget, query: QueryParameters, context: SimRequestContext) throws -> Response {
+    /// GET with `watch=1`: a chunked stream of JSON watch events, one per line; with `table`, each event's object is
+    /// a one-row Table (column definitions on the first only, as the apiserver sends them).
+    func watch(_ target: ResourceTarget, query: QueryParameters, context: SimRequestContext, table: TableRequest? = nil)
+        throws -> Response
+    {
         let filter = try filter(target, query: query)
         let since = query["resourceVersion"].flatMap { Int($0) }
         let subscription: WatchSubscription
@@ -104,8 +108,14 @@ extension APIHandler {
                         store.cancel(subscription)
                     }
                 }
+                var columns = true
                 for await message in subscription.messages {
-                    var buffer = ByteBuffer(string: message.json.serialized())
+                    var line = message.json
+                    if let table {
+                        line = table.watchEvent(message, type: target.type, columns: columns)
+                        if case .event = message { columns = false }
+                    }
+                    var buffer = ByteBuffer(string: line.serialized())
                     buffer.writeString("\n")
                     try await writer.write(buffer)
                     if case .error = message { break }

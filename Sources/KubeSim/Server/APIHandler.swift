@@ -117,10 +117,11 @@ struct APIHandler: Sendable {
         guard let name = target.name else {
             switch request.method {
             case .get:
+                let table = try TableRequest(accept: request.headers[.accept], query: query)
                 if query.bool("watch") && query["watch"] != nil {
-                    return try watch(target, query: query, context: context)
+                    return try watch(target, query: query, context: context, table: table)
                 }
-                return try list(target, query: query)
+                return try list(target, query: query, table: table)
             case .post:
                 let body = try await readBody(request, context: context)
                 let created = try api.create(type, namespace: target.namespace, object: body, dryRun: dryRun)
@@ -178,7 +179,11 @@ struct APIHandler: Sendable {
         let statusOnly = target.subresource == "status"
         switch request.method {
         case .get:
-            return Self.json(try store.get(type, namespace: target.namespace, name: name))
+            let object = try store.get(type, namespace: target.namespace, name: name)
+            if !statusOnly, let table = try TableRequest(accept: request.headers[.accept], query: query) {
+                return Self.json(table.table(type, object: object))
+            }
+            return Self.json(object)
         case .put:
             let body = try await readBody(request, context: context)
             return Self.json(

@@ -30,8 +30,10 @@ extension ObjectStore {
                 }
             } else {
                 let objects = state.objects[type] ?? [:]
-                for key in objects.keys.sorted() where filter.matches(objects[key]!) {
-                    continuation.yield(.event(type: "ADDED", object: objects[key]!))
+                let index = state.index[type] ?? SortedKeys()
+                for key in index.keys[index.range(namespace: filter.namespace)] {
+                    guard let object = objects[key], filter.matches(object) else { continue }
+                    continuation.yield(.event(type: "ADDED", object: object))
                 }
             }
             state.nextWatcherID += 1

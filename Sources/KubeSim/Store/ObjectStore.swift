@@ -22,6 +22,8 @@ public final class ObjectStore: Sendable {
     struct State {
         var resourceVersion = 0
         var objects: [ResourceType: [String: JSONValue]] = [:]
+        /// The keys of `objects` in sorted order, per resource (lists and pages read them instead of sorting).
+        var index: [ResourceType: SortedKeys] = [:]
         var history: [StoreEvent] = []
         var historyStart = 0
         var compactedRevision = 0
@@ -65,39 +67,54 @@ public final class ObjectStore: Sendable {
         try? get(type, namespace: namespace, name: name)
     }
 
-    /// All matching objects sorted by namespace and name, and the resourceVersion of the snapshot.
+    /// All matching objects sorted by namespace and name, and the resourceVersion of the snapshot. A namespace
+    /// filter reads only that namespace's objects.
     public func list(_ type: ResourceType, filter: ObjectFilter = .init()) -> (items: [JSONValue], resourceVersion: Int) {
         state.withLock { state in
             let objects = state.objects[type] ?? [:]
-            let items = objects.keys.sorted().compactMap { key -> JSONValue? in
-                let object = objects[key]!
-                return filter.matches(object) ? object : nil
+            let index = state.index[type] ?? SortedKeys()
+            let keys = index.keys[index.range(namespace: filter.namespace)]
+            var items: [JSONValue] = []
+            items.reserveCapacity(keys.count)
+            for key in keys {
+                guard let object = objects[key], filter.matches(object) else { continue }
+                items.append(object)
             }
             return (items, state.resourceVersion)
         }
     }
 
-    /// One page of a list: items whose key sorts after `after`, at most `limit` of them.
+    /// One page of a list: items whose key sorts after `after`, at most `limit` of them. `lastKey` is set when more
+    /// follow; `remaining` counts them when the filter has no selectors (the apiserver leaves `remainingItemCount`
+    /// out for selector queries, whose count would cost a scan of the rest).
     func listPage(_ type: ResourceType, filter: ObjectFilter, limit: Int?, after: String?)
-        -> (items: [JSONValue], resourceVersion: Int, lastKey: String?, remaining: Int)
+        -> (items: [JSONValue], resourceVersion: Int, lastKey: String?, remaining: Int?)
     {
         state.withLock { state in
             let objects = state.objects[type] ?? [:]
+            let index = state.index[type] ?? SortedKeys()
+            let range = index.range(namespace: filter.namespace)
+            var position = max(range.lowerBound, after.map(index.upperBound) ?? range.lowerBound)
             var items: [JSONValue] = []
             var lastKey: String?
-            var remaining = 0
-            for key in objects.keys.sorted() {
-                if let after, key <= after { continue }
-                let object = objects[key]!
-                guard filter.matches(object) else { continue }
-                if let limit, items.count >= limit {
-                    remaining += 1
-                    continue
-                }
+            while position < range.upperBound, limit.map({ items.count < $0 }) ?? true {
+                let key = index.keys[position]
+                position += 1
+                guard let object = objects[key], filter.matches(object) else { continue }
                 items.append(object)
                 lastKey = key
             }
-            return (items, state.resourceVersion, remaining > 0 ? lastKey : nil, remaining)
+            if filter.selectsAllInNamespace {
+                let remaining = range.upperBound - position
+                return (items, state.resourceVersion, remaining > 0 ? lastKey : nil, remaining > 0 ? remaining : nil)
+            }
+            while position < range.upperBound {
+                if let object = objects[index.keys[position]], filter.matches(object) {
+                    return (items, state.resourceVersion, lastKey, nil)
+                }
+                position += 1
+            }
+            return (items, state.resourceVersion, nil, nil)
         }
     }
 
@@ -171,6 +188,7 @@ public final class ObjectStore: Sendable {
             state.resourceVersion += 1
             stored[path: ["metadata", "resourceVersion"]] = .string(String(state.resourceVersion))
             state.objects[type, default: [:]][key] = stored
+            state.index[type, default: SortedKeys()].insert(key)
             record(&state, StoreEvent(kind: .added, resource: type, object: stored, previous: nil, resourceVersion: state.resourceVersion))
             return stored
         }
@@ -254,6 +272,7 @@ public final class ObjectStore: Sendable {
             state.resourceVersion += 1
             object[path: ["metadata", "resourceVersion"]] = .string(String(state.resourceVersion))
             state.objects[type]![key] = nil
+            state.index[type]?.remove(key)
             record(&state, StoreEvent(kind: .deleted, resource: type, object: object, previous: nil, resourceVersion: state.resourceVersion))
             return object
         }

@@ -57,6 +57,9 @@ public struct ObjectFilter: Sendable {
         self.fieldSelector = fieldSelector
     }
 
+    /// Whether the filter takes every object of its namespace (or of all namespaces): no label or field selector.
+    var selectsAllInNamespace: Bool { labelSelector.requirements.isEmpty && fieldSelector.terms.isEmpty }
+
     /// Whether an object is inside the filter.
     public func matches(_ object: JSONValue) -> Bool {
         if let namespace, !namespace.isEmpty, object[path: ["metadata", "namespace"]]?.stringValue != namespace {
