@@ -27,16 +27,29 @@ struct Sim: AsyncParsableCommand {
     @Flag(help: "Start empty instead of with the demo namespaces, workloads and nodes.")
     var noSeed = false
 
+    @Option(help: "Keep the cluster in this directory: loaded at start, saved as it changes and at exit.")
+    var stateDir: String?
+
+    @Option(help: "Add this many running pods for benchmarks (in namespaces scale-0, scale-1, ...).")
+    var pods = 0
+
+    func validate() throws {
+        guard pods >= 0 else { throw ValidationError("--pods must be 0 or more") }
+    }
+
     func run() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let server = KubeSimServer(
-            configuration: .init(host: host, port: port, token: token, seedDemoData: !noSeed, tls: !plainHTTP),
+            configuration: .init(
+                host: host, port: port, token: token, seedDemoData: !noSeed, tls: !plainHTTP, stateDirectory: stateDir,
+                scalePods: pods),
             logger: Logger(label: "kubesim")
         )
         let bound = try await server.start()
         if let kubeconfigOut { try server.writeKubeconfig(to: kubeconfigOut) }
         var lines = ["KubeSim listening on \(server.url ?? "port \(bound)")"]
         if let kubeconfigOut { lines.append("  kubeconfig: \(kubeconfigOut)   (kubectl --kubeconfig \(kubeconfigOut) get pods -A)") }
+        if let stateDir { lines.append("  state: \(stateDir)   (kept across restarts)") }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         let group = ServiceGroup(
             services: [Stopper(server: server)],

@@ -50,13 +50,22 @@ public final class KubeSimServer: Sendable {
         /// More bearer tokens and the users they authenticate as (`system:authenticated` is added); the
         /// ``token`` authenticates as ``UserInfo/admin`` (group `system:masters`).
         public var users: [String: UserInfo]
+        /// Keep the cluster in this directory: restored at start when it holds one (then nothing is seeded),
+        /// saved after each burst of changes and at stop. `nil` keeps it in memory only.
+        public var stateDirectory: String?
+        /// The longest a change waits before the state directory is written.
+        public var stateSaveInterval: Duration
+        /// Running pods added to the demo for benchmarks (Deployments of up to 1000 replicas in namespaces
+        /// `scale-0`, `scale-1`, …); not added when the state directory restores a cluster.
+        public var scalePods: Int
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, token: String? = nil, seedDemoData: Bool = true,
             historyWindow: Int = 2000, logLinesPerSecond: Double = 2, bookmarkInterval: Duration = .seconds(5),
             podStartDelay: Duration = .milliseconds(600), jobRunDuration: Duration = .seconds(2),
             reconcileInterval: Duration = .milliseconds(500), eventLimit: Int = 1000, gitVersion: String = "v1.32.4",
-            tls: Bool = true, users: [String: UserInfo] = [:]
+            tls: Bool = true, users: [String: UserInfo] = [:], stateDirectory: String? = nil,
+            stateSaveInterval: Duration = .seconds(2), scalePods: Int = 0
         ) {
             self.host = host
             self.port = port
@@ -72,6 +81,9 @@ public final class KubeSimServer: Sendable {
             self.gitVersion = gitVersion
             self.tls = tls
             self.users = users
+            self.stateDirectory = stateDirectory
+            self.stateSaveInterval = stateSaveInterval
+            self.scalePods = scalePods
         }
     }
 
@@ -80,6 +92,7 @@ public final class KubeSimServer: Sendable {
         var listener: Task<Void, any Error>?
         var serviceGroup: ServiceGroup?
         var controllers: Task<Void, Never>?
+        var persister: Task<Int, Never>?
         var seeded = false
     }
 
@@ -131,7 +144,9 @@ public final class KubeSimServer: Sendable {
     /// `https://127.0.0.1:PORT` (or `http://` without TLS).
     public var url: String? { port.map { "\(authority == nil ? "http" : "https")://\(configuration.host):\($0)" } }
 
-    /// Seeds the default RBAC policy and the demo data (once), starts the controllers and the listener; returns the bound port.
+    /// Restores the state directory's cluster or seeds the default RBAC policy and the demo data (once), starts the
+    /// controllers and the listener; returns the bound port. Throws ``StateDirectoryError`` for a state directory
+    /// whose file is corrupt or that cannot be written.
     @discardableResult
     public func start() async throws -> Int {
         let shouldSeed = runtime.withLock { state -> Bool in
@@ -139,9 +154,18 @@ public final class KubeSimServer: Sendable {
             return !state.seeded
         }
         if shouldSeed {
-            BootstrapPolicy.seed(store)
-            if configuration.seedDemoData { DemoData.seed(api) }
+            do {
+                if try !restoreState() {
+                    BootstrapPolicy.seed(store)
+                    if configuration.seedDemoData { DemoData.seed(api) }
+                    DemoData.seedScale(api, pods: configuration.scalePods)
+                }
+            } catch {
+                runtime.withLock { $0.seeded = false }
+                throw error
+            }
         }
+        try startPersister()
         startControllers()
         return try await startListener(port: configuration.port)
     }
@@ -155,6 +179,7 @@ public final class KubeSimServer: Sendable {
         }
         controllers?.cancel()
         await controllers?.value
+        await stopPersister()
     }
 
     /// Stops the listener (open connections end, as when an apiserver goes down) and starts it again on the
