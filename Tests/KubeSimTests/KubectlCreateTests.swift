@@ -14,7 +14,9 @@ import Testing
         #expect(result.out == output + "\n", "kubectl \(arguments.joined(separator: " "))")
     }
 
-    static func stored(_ server: KubeSimServer, _ type: ResourceType, _ namespace: String?, _ name: String) throws -> JSONValue {
+    static func stored(_ server: KubeSimServer, _ type: ResourceType, _ namespace: String?, _ name: String) throws
+        -> JSONValue
+    {
         try #require(server.store.find(type, namespace: namespace, name: name), "\(type) \(name) not stored")
     }
 
@@ -28,7 +30,10 @@ import Testing
 
             try await Self.expectCreated(
                 kubectl,
-                ["create", "configmap", "app-config", "-n", "team-a", "--from-literal=mode=fast", "--from-literal=empty="],
+                [
+                    "create", "configmap", "app-config", "-n", "team-a", "--from-literal=mode=fast",
+                    "--from-literal=empty=",
+                ],
                 "configmap/app-config created")
             let configMap = try Self.stored(server, ResourceCatalog.configMaps, "team-a", "app-config")
             #expect(configMap["data"] == ["mode": "fast", "empty": ""])
@@ -51,11 +56,13 @@ import Testing
                 "secret/pull created")
             let pull = try Self.stored(server, ResourceCatalog.secrets, "team-a", "pull")
             #expect(pull["type"] == "kubernetes.io/dockerconfigjson")
-            let config = try #require(pull[path: ["data", ".dockerconfigjson"]]?.stringValue.flatMap { Data(base64Encoded: $0) })
+            let config = try #require(
+                pull[path: ["data", ".dockerconfigjson"]]?.stringValue.flatMap { Data(base64Encoded: $0) })
             #expect(try JSONValue.parse(config)[path: ["auths", "registry.example", "username"]] == "u")
 
             // The answer is JSON, which kubectl accepts: -o json prints the stored object.
-            let printed = try await kubectl.run("get", "configmap", "app-config", "-n", "team-a", "-o", "jsonpath={.data.mode}")
+            let printed = try await kubectl.run(
+                "get", "configmap", "app-config", "-n", "team-a", "-o", "jsonpath={.data.mode}")
             #expect(printed.out == "fast", "\(printed.err)")
             let again = try await kubectl.run("create", "configmap", "app-config", "-n", "team-a")
             #expect(again.status != 0)
@@ -79,13 +86,19 @@ import Testing
             #expect(container?["ports"] == [["containerPort": 80]])
             // The controllers run what was created.
             let webPods = ObjectFilter(namespace: "default", labelSelector: try LabelSelector(parsing: "app=web"))
-            #expect(await SimFixture.eventually { server.store.list(ResourceCatalog.pods, filter: webPods).items.count == 2 })
+            #expect(
+                await SimFixture.eventually {
+                    server.store.list(ResourceCatalog.pods, filter: webPods).items.count == 2
+                })
 
             try await Self.expectCreated(
                 kubectl, ["create", "deployment", "sleeper", "--image=busybox", "--", "sleep", "3600"],
                 "deployment.apps/sleeper created")
             let sleeper = try Self.stored(server, ResourceCatalog.deployments, "default", "sleeper")
-            #expect(sleeper[path: ["spec", "template", "spec", "containers"]]?.arrayValue?.first?["command"] == ["sleep", "3600"])
+            #expect(
+                sleeper[path: ["spec", "template", "spec", "containers"]]?.arrayValue?.first?["command"] == [
+                    "sleep", "3600",
+                ])
             #expect(sleeper[path: ["spec", "replicas"]] == 1)
 
             try await Self.expectCreated(
@@ -121,7 +134,9 @@ import Testing
 
             try await Self.expectCreated(
                 kubectl, ["create", "service", "loadbalancer", "public", "--tcp=443:8443"], "service/public created")
-            #expect(try Self.stored(server, ResourceCatalog.services, "default", "public")[path: ["spec", "type"]] == "LoadBalancer")
+            #expect(
+                try Self.stored(server, ResourceCatalog.services, "default", "public")[path: ["spec", "type"]]
+                    == "LoadBalancer")
 
             try await Self.expectCreated(
                 kubectl, ["create", "service", "externalname", "upstream", "--external-name=example.com"],
@@ -140,10 +155,15 @@ import Testing
             let job = try Self.stored(server, ResourceCatalog.jobs, "default", "once")
             let podSpec = job[path: ["spec", "template", "spec"]]
             #expect(podSpec?["restartPolicy"] == "Never")
-            #expect(podSpec?["containers"] == [["name": "once", "image": "busybox", "command": ["echo", "hi"], "resources": [:]]])
+            #expect(
+                podSpec?["containers"] == [
+                    ["name": "once", "image": "busybox", "command": ["echo", "hi"], "resources": [:]]
+                ])
             #expect(
                 await SimFixture.eventually {
-                    server.store.find(ResourceCatalog.jobs, namespace: "default", name: "once")?[path: ["status", "succeeded"]] == 1
+                    server.store.find(ResourceCatalog.jobs, namespace: "default", name: "once")?[path: [
+                        "status", "succeeded",
+                    ]] == 1
                 })
 
             try await Self.expectCreated(
@@ -169,18 +189,27 @@ import Testing
     @Test func serviceAccountRolesAndBindings() async throws {
         try await SimFixture.withServer(Self.tls) { server in
             let kubectl = try Kubectl(server)
-            try await Self.expectCreated(kubectl, ["create", "serviceaccount", "builder"], "serviceaccount/builder created")
-            #expect(try Self.stored(server, ResourceCatalog.serviceAccounts, "default", "builder")["kind"] == "ServiceAccount")
+            try await Self.expectCreated(
+                kubectl, ["create", "serviceaccount", "builder"], "serviceaccount/builder created")
+            #expect(
+                try Self.stored(server, ResourceCatalog.serviceAccounts, "default", "builder")["kind"]
+                    == "ServiceAccount")
 
             try await Self.expectCreated(
                 kubectl,
-                ["create", "role", "pod-reader", "--verb=get,list", "--resource=pods,deployments.apps", "--resource-name=web"],
+                [
+                    "create", "role", "pod-reader", "--verb=get,list", "--resource=pods,deployments.apps",
+                    "--resource-name=web",
+                ],
                 "role.rbac.authorization.k8s.io/pod-reader created")
             let role = try Self.stored(server, ResourceCatalog.roles, "default", "pod-reader")
             #expect(
                 role["rules"] == [
                     ["verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods"], "resourceNames": ["web"]],
-                    ["verbs": ["get", "list"], "apiGroups": ["apps"], "resources": ["deployments"], "resourceNames": ["web"]],
+                    [
+                        "verbs": ["get", "list"], "apiGroups": ["apps"], "resources": ["deployments"],
+                        "resourceNames": ["web"],
+                    ],
                 ])
 
             try await Self.expectCreated(
@@ -191,7 +220,8 @@ import Testing
                 ],
                 "rolebinding.rbac.authorization.k8s.io/read-pods created")
             let binding = try Self.stored(server, ResourceCatalog.roleBindings, "default", "read-pods")
-            #expect(binding["roleRef"] == ["apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-reader"])
+            #expect(
+                binding["roleRef"] == ["apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-reader"])
             #expect(
                 binding["subjects"] == [
                     ["kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "alice"],
@@ -233,7 +263,10 @@ import Testing
             #expect(rule?["host"] == "example.com")
             #expect(
                 rule?[path: ["http", "paths"]] == [
-                    ["path": "/app", "pathType": "Prefix", "backend": ["service": ["name": "web", "port": ["number": 8080]]]]
+                    [
+                        "path": "/app", "pathType": "Prefix",
+                        "backend": ["service": ["name": "web", "port": ["number": 8080]]],
+                    ]
                 ])
 
             let dryRun = try await kubectl.run(

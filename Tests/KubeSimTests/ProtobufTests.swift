@@ -37,7 +37,8 @@ import Testing
         try KubeProtobuf.decode(bytes[...], configuration: configuration)
     }
 
-    static func failure(_ bytes: [UInt8], configuration: ProtobufJSONDecoder.Configuration = .init()) -> ProtobufError? {
+    static func failure(_ bytes: [UInt8], configuration: ProtobufJSONDecoder.Configuration = .init()) -> ProtobufError?
+    {
         do {
             _ = try decode(bytes, configuration: configuration)
             return nil
@@ -86,24 +87,35 @@ import Testing
         #expect(secret[path: ["stringData", "plain"]] == "")
         #expect(secret[path: ["metadata", "creationTimestamp"]] == "2026-01-02T03:04:05Z")
         #expect(secret[path: ["metadata", "deletionTimestamp"]] == nil)
-        #expect(secret[path: ["metadata", "ownerReferences"]] == [["kind": "Job", "name": "j", "apiVersion": "batch/v1", "controller": false]])
+        #expect(
+            secret[path: ["metadata", "ownerReferences"]] == [
+                ["kind": "Job", "name": "j", "apiVersion": "batch/v1", "controller": false]
+            ])
 
         let cron = try Self.decode(
             P.body(
                 apiVersion: "batch/v1", kind: "CronJob",
-                P.field(2, P.field(1, "*/5 * * * *") + P.field(2, varint: UInt64(bitPattern: -30)) + P.field(4, varint: 0))))
+                P.field(
+                    2, P.field(1, "*/5 * * * *") + P.field(2, varint: UInt64(bitPattern: -30)) + P.field(4, varint: 0)))
+        )
         #expect(cron["spec"] == ["schedule": "*/5 * * * *", "startingDeadlineSeconds": -30, "suspend": false])
 
         let ports =
             P.field(1, P.field(3, varint: 80) + P.field(4, P.field(1, varint: 1) + P.field(3, "http")))
             + P.field(1, P.field(3, varint: 443) + P.field(4, P.field(1, varint: 0) + P.field(2, varint: 8443)))
         let service = try Self.decode(P.body(apiVersion: "v1", kind: "Service", P.field(2, ports)))
-        #expect(service[path: ["spec", "ports"]] == [["port": 80, "targetPort": "http"], ["port": 443, "targetPort": 8443]])
+        #expect(
+            service[path: ["spec", "ports"]] == [
+                ["port": 80, "targetPort": "http"], ["port": 443, "targetPort": 8443],
+            ])
 
         let limits = P.field(1, P.field(1, "cpu") + P.field(2, P.field(1, "500m")))
         let container = P.field(2, P.field(1, "c") + P.field(8, limits) + P.field(7, P.field(1, "A") + P.field(2, "B")))
         let pod = try Self.decode(P.body(apiVersion: "v1", kind: "Pod", P.field(2, container)))
-        #expect(pod[path: ["spec", "containers"]] == [["name": "c", "resources": ["limits": ["cpu": "500m"]], "env": [["name": "A", "value": "B"]]]])
+        #expect(
+            pod[path: ["spec", "containers"]] == [
+                ["name": "c", "resources": ["limits": ["cpu": "500m"]], "env": [["name": "A", "value": "B"]]]
+            ])
     }
 
     @Test func unknownFieldsOfEveryWireTypeAreSkipped() throws {
@@ -114,14 +126,20 @@ import Testing
         var deep = P.field(1, "x")
         for _ in 0..<10_000 { deep = P.field(50, deep) }
         let json = try Self.decode(
-            P.body(apiVersion: "v1", kind: "ConfigMap", unknown + P.field(1, P.field(1, "cm") + unknown) + deep + P.entry(2, "a", "b")))
+            P.body(
+                apiVersion: "v1", kind: "ConfigMap",
+                unknown + P.field(1, P.field(1, "cm") + unknown) + deep + P.entry(2, "a", "b")))
         #expect(json == ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "cm"], "data": ["a": "b"]])
     }
 
     @Test func envelopeWithoutKindUsesTheAddressedResource() throws {
         let body = P.magic + P.field(2, P.field(2, P.field(1, "demo")))
         let json = try KubeProtobuf.decode(body[...], fallback: ("authorization.k8s.io/v1", "SelfSubjectRulesReview"))
-        #expect(json == ["apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview", "spec": ["namespace": "demo"]])
+        #expect(
+            json == [
+                "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview",
+                "spec": ["namespace": "demo"],
+            ])
         #expect(Self.failure(body) == .unknownKind(apiVersion: "", kind: ""))
     }
 
@@ -141,8 +159,14 @@ import Testing
             ("empty", [], .missingMagic),
             ("length past the end", P.magic + P.key(2, wireType: 2) + P.varint(UInt64.max >> 1), .truncated),
             ("length of 2^63-1 inside raw", configMap(P.key(1, wireType: 2) + P.varint(UInt64(Int64.max))), .truncated),
-            ("varint of eleven bytes", configMap(P.key(1, wireType: 0) + [UInt8](repeating: 0xFF, count: 10) + [0x01]), .malformedVarint),
-            ("varint overflowing 64 bits", configMap(P.key(99, wireType: 0) + [UInt8](repeating: 0xFF, count: 9) + [0x02]), .malformedVarint),
+            (
+                "varint of eleven bytes",
+                configMap(P.key(1, wireType: 0) + [UInt8](repeating: 0xFF, count: 10) + [0x01]), .malformedVarint
+            ),
+            (
+                "varint overflowing 64 bits",
+                configMap(P.key(99, wireType: 0) + [UInt8](repeating: 0xFF, count: 9) + [0x02]), .malformedVarint
+            ),
             ("varint cut off", configMap(P.key(99, wireType: 0) + [0x80, 0x80]), .malformedVarint),
             ("fixed64 cut off", configMap(P.key(99, wireType: 1) + [1, 2, 3]), .truncated),
             ("fixed32 cut off", configMap(P.key(99, wireType: 5) + [1]), .truncated),
@@ -152,8 +176,14 @@ import Testing
             ("field number above 2^29", configMap(P.varint(UInt64(1) << 32 | 2) + [0]), .invalidFieldNumber),
             ("metadata as a varint", configMap(P.field(1, varint: 5)), .wrongWireType(field: "metadata")),
             ("name as a varint", configMap(P.field(1, P.field(1, varint: 5))), .wrongWireType(field: "name")),
-            ("replicas as bytes", P.body(apiVersion: "apps/v1", kind: "Deployment", P.field(2, P.field(1, "x"))), .wrongWireType(field: "replicas")),
-            ("time in year 10000", configMap(P.field(1, P.field(8, P.field(1, varint: 253_402_300_800)))), .timeOutOfRange(field: "creationTimestamp")),
+            (
+                "replicas as bytes", P.body(apiVersion: "apps/v1", kind: "Deployment", P.field(2, P.field(1, "x"))),
+                .wrongWireType(field: "replicas")
+            ),
+            (
+                "time in year 10000", configMap(P.field(1, P.field(8, P.field(1, varint: 253_402_300_800)))),
+                .timeOutOfRange(field: "creationTimestamp")
+            ),
             ("typeMeta as a varint", P.magic + P.field(1, varint: 1), .wrongWireType(field: "runtime.Unknown")),
         ]
         for (name, bytes, expected) in cases {
@@ -186,7 +216,9 @@ import Testing
         #expect(Self.failure(body) == .tooManyValues(limit: 100_000))
         // Packed varints count one by one too.
         let packed = P.field(2, P.field(4, [UInt8](repeating: 0x01, count: 200)))
-        let message = ProtobufMessage([2: .message("spec", ProtobufMessage([4: ProtobufField("numbers", .int32, repeated: true)]))])
+        let message = ProtobufMessage([
+            2: .message("spec", ProtobufMessage([4: ProtobufField("numbers", .int32, repeated: true)]))
+        ])
         var small = ProtobufJSONDecoder(configuration: .init(maxValues: 100))
         var refused: ProtobufError?
         do { _ = try small.decode(packed[...], as: message) } catch { refused = error }
@@ -202,7 +234,8 @@ import Testing
     }
 
     @Test func invalidUTF8IsReplacedNotTrusted() throws {
-        let json = try Self.decode(P.body(apiVersion: "v1", kind: "ConfigMap", P.field(1, P.field(1, [0x61, 0xFF, 0xFE]))))
+        let json = try Self.decode(
+            P.body(apiVersion: "v1", kind: "ConfigMap", P.field(1, P.field(1, [0x61, 0xFF, 0xFE]))))
         #expect(json[path: ["metadata", "name"]] == "a\u{FFFD}\u{FFFD}")
     }
 
@@ -227,12 +260,18 @@ import Testing
             #expect(truncated.1["message"]?.stringValue?.contains("invalid protobuf") == true, "\(truncated.1)")
             let widget = try await post(configMaps, P.body(apiVersion: "example.com/v1", kind: "Widget", []))
             #expect(widget.0 == 415 && widget.1["reason"] == "UnsupportedMediaType", "\(widget.1)")
-            let tooLarge = try await post(configMaps, P.body(apiVersion: "v1", kind: "ConfigMap", [UInt8](repeating: 0, count: KubeProtobuf.maxBodySize)))
+            let tooLarge = try await post(
+                configMaps,
+                P.body(apiVersion: "v1", kind: "ConfigMap", [UInt8](repeating: 0, count: KubeProtobuf.maxBodySize)))
             #expect(tooLarge.0 == 413 && tooLarge.1["reason"] == "RequestEntityTooLarge", "\(tooLarge.1)")
             let created = try await post(
-                configMaps, P.body(apiVersion: "v1", kind: "ConfigMap", P.field(1, P.field(1, "after")) + P.entry(2, "k", "v")))
+                configMaps,
+                P.body(apiVersion: "v1", kind: "ConfigMap", P.field(1, P.field(1, "after")) + P.entry(2, "k", "v")))
             #expect(created.0 == 201, "\(created.1)")
-            #expect(server.store.find(ResourceCatalog.configMaps, namespace: "default", name: "after")?["data"] == ["k": "v"])
+            #expect(
+                server.store.find(ResourceCatalog.configMaps, namespace: "default", name: "after")?["data"] == [
+                    "k": "v"
+                ])
         }
     }
 }

@@ -22,7 +22,8 @@ extension KubeProtobuf {
                 1: .string("kind"), 2: .string("namespace"), 3: .string("name"), 4: .string("uid"),
                 5: .string("apiVersion"), 6: .string("resourceVersion"), 7: .string("fieldPath"),
             ])),
-        3: .messages("imagePullSecrets", localObjectReference), 4: .bool("automountServiceAccountToken", optional: true),
+        3: .messages("imagePullSecrets", localObjectReference),
+        4: .bool("automountServiceAccountToken", optional: true),
     ])
 
     static let service = ProtobufMessage([1: .message("metadata", objectMeta), 2: .message("spec", serviceSpec)])
@@ -53,7 +54,8 @@ extension KubeProtobuf {
     static let podTemplateSpec = ProtobufMessage([1: .message("metadata", objectMeta), 2: .message("spec", podSpec)])
 
     static let podSpec = ProtobufMessage([
-        1: .messages("volumes", volume), 20: .messages("initContainers", container), 2: .messages("containers", container),
+        1: .messages("volumes", volume), 20: .messages("initContainers", container),
+        2: .messages("containers", container),
         3: .string("restartPolicy"), 4: .int64("terminationGracePeriodSeconds", optional: true),
         5: .int64("activeDeadlineSeconds", optional: true), 6: .string("dnsPolicy"), 7: .stringMap("nodeSelector"),
         8: .string("serviceAccountName"), 9: .string("serviceAccount"),

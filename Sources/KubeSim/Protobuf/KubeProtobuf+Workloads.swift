@@ -59,7 +59,8 @@ extension KubeProtobuf {
 
     /// `autoscaling/v1` Scale, sent to a `scale` subresource; `replicas` is always sent, so 0 is kept.
     static let scale = ProtobufMessage([
-        1: .message("metadata", objectMeta), 2: .message("spec", ProtobufMessage([1: .int32("replicas", optional: true)])),
+        1: .message("metadata", objectMeta),
+        2: .message("spec", ProtobufMessage([1: .int32("replicas", optional: true)])),
     ])
 
     /// `policy/v1` Eviction, sent to a pod's `eviction` subresource.

@@ -138,7 +138,8 @@ struct ProtobufJSONDecoder {
         throws(ProtobufError) -> JSONValue
     {
         let object = try members(bytes, Self.intOrStringMessage, depth: depth)
-        return object["type"]?.intValue == 1 ? .string(object["strVal"]?.stringValue ?? "") : .int(object["intVal"]?.intValue ?? 0)
+        return object["type"]?.intValue == 1
+            ? .string(object["strVal"]?.stringValue ?? "") : .int(object["intVal"]?.intValue ?? 0)
     }
 
     private mutating func quantity(_ bytes: ArraySlice<UInt8>, depth: Int) throws(ProtobufError) -> JSONValue {
