@@ -101,12 +101,11 @@ struct LiveResumeTests {
         try await SimCluster.with(live: live) { cluster in
             let (session, channel, view) = try await Self.watchThenLeave(cluster)
             try await Self.create(cluster, (1...8).map { "gap-\($0)" })
-            // The shared watch has the last change (its cached list shows it), so the detached
-            // session's channel has been handed all eight: more than its ring keeps.
-            try await cluster.eventually {
-                let (_, listed) = try await cluster.get("/configmaps", ["namespace": "demo", "pageSize": "500"])
-                return (listed["data"]?["items"]?.arrayValue ?? []).contains { $0["metadata"]?["name"] == "gap-8" }
-            }
+            // The detached session's channel has been handed all eight: more than its ring keeps.
+            // (The shared watch's cache may show them before the channel has them; under load a
+            // resume in between would find no gap.)
+            let detached = try #require(cluster.gateway.gateway.sessions.live.session(session))
+            #expect(try await eventually { (detached.lastSeq(of: channel) ?? 0) >= view.lastSeq + 8 })
             let resumed = Shared(view)
             try await cluster.gateway.socket(.init(token: cluster.admin)) { socket in
                 _ = try await socket.hello()
