@@ -224,6 +224,28 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test("a replica whose seal key differs from the database's is refused at start")
+    func sealKeyShared() async throws {
+        try await TestDatabase.with { database in
+            let location = try DatabaseLocation.postgres(url: database.url)
+            let first = try KubeconfigSealer(keyData: Data(base64Encoded: KubeconfigSealer.generateKey())!)
+            let other = try KubeconfigSealer(keyData: Data(base64Encoded: KubeconfigSealer.generateKey())!)
+            #expect(first.check != other.check)
+            let store = try await PostgresClusterStore(
+                location: location, sealKeyCheck: first.check, logger: TestDatabase.logger)
+            let again = try await PostgresClusterStore(
+                location: location, sealKeyCheck: first.check, logger: TestDatabase.logger)
+            await again.close()
+            do {
+                _ = try await PostgresClusterStore(location: location, sealKeyCheck: other.check, logger: TestDatabase.logger)
+                Issue.record("a gateway with another seal key was let in")
+            } catch let error as ConfigurationError {
+                #expect(error.description.contains("KUBEGALE_SEAL_KEY"))
+            }
+            await store.close()
+        }
+    }
+
     @Test("a database that cannot be reached fails the start with a message free of the password")
     func unreachableAtStart() async throws {
         let closedPort = 1  // nothing listens on 127.0.0.1:1

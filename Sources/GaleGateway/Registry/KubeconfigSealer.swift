@@ -26,6 +26,14 @@ public struct KubeconfigSealer: Sendable {
         return combined
     }
 
+    /// A value that tells whether two gateways have the same key without revealing it: an HMAC of
+    /// a fixed label under a key derived from this one. Replicas sharing a database compare it.
+    public var check: String {
+        let derived = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: key, info: Data("kubegale/seal-key-check/v1".utf8), outputByteCount: 32)
+        return Data(HMAC<SHA256>.authenticationCode(for: Data("kubegale".utf8), using: derived)).base64EncodedString()
+    }
+
     public func open(_ sealed: Data) throws -> String {
         let box = try AES.GCM.SealedBox(combined: sealed)
         let plain = try AES.GCM.open(box, using: key, authenticating: Self.associatedData)

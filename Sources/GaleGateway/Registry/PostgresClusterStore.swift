@@ -33,25 +33,35 @@ public final class PostgresClusterStore: ClusterStore {
     /// The channel registry changes are announced on.
     static let changeChannel = "kubegale_clusters"
 
-    private let client: PostgresClient
+    let client: PostgresClient
     private let runner: Task<Void, Never>
-    private let configuration: Configuration
-    private let logger: Logger
+    let configuration: Configuration
+    let logger: Logger
     /// Tells this process's own notifications apart from other replicas'.
-    private let origin = UUID().uuidString.lowercased()
+    let origin = UUID().uuidString.lowercased()
     private let location: PostgresLocation
 
     /// Connects to the database `location` names and migrates its schema; throws a
     /// ``ConfigurationError`` (without the password) when the database cannot be reached within
-    /// ``Configuration/startTimeout``.
-    public init(location: DatabaseLocation, configuration: Configuration = .init(), logger: Logger) async throws {
+    /// ``Configuration/startTimeout``. With `sealKeyCheck` (a value derived from the seal key, see
+    /// ``KubeconfigSealer/check``), a gateway whose seal key is not the one the database's
+    /// kubeconfigs were sealed with is refused: replicas must share it.
+    public init(
+        location: DatabaseLocation, configuration: Configuration = .init(), sealKeyCheck: String? = nil,
+        logger: Logger
+    ) async throws {
         guard case .postgres(let postgres) = location.kind else {
             throw ConfigurationError("PostgresClusterStore needs a postgres:// database")
         }
         self.location = postgres
         self.configuration = configuration
         self.logger = logger
-        let client = PostgresClient(configuration: Self.clientConfiguration(postgres, configuration), backgroundLogger: logger)
+        // The pool reports every failed connection attempt; while the database is down that is one
+        // line per attempt, so below notice only when the gateway logs below notice itself.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .notice)
+        let client = PostgresClient(
+            configuration: Self.clientConfiguration(postgres, configuration), backgroundLogger: poolLogger)
         self.client = client
         // Unstructured task: the pool needs its run loop before the first query, and the schema is
         // migrated here, before the gateway's service group exists. It ends when ``close()``
@@ -61,6 +71,10 @@ public final class PostgresClusterStore: ClusterStore {
             _ = try await Self.withTimeout(configuration.startTimeout) {
                 try await PostgresMigrations.run(on: client, logger: logger)
             }
+            if let sealKeyCheck { try await checkSealKey(sealKeyCheck) }
+        } catch let error as ConfigurationError {
+            runner.cancel()
+            throw error
         } catch {
             runner.cancel()
             throw ConfigurationError(
@@ -91,6 +105,30 @@ public final class PostgresClusterStore: ClusterStore {
         client.options.connectTimeout = .seconds(5)
         client.options.keepAliveBehavior = .init(frequency: .seconds(15))
         return client
+    }
+
+    /// Records `check` as the seal key's on first start; refuses a different one afterwards.
+    private func checkSealKey(_ check: String) async throws {
+        let recorded = try await perform { client in
+            for try await _ in try await client.query(
+                """
+                INSERT INTO kubegale_setting (name, value) VALUES ('seal-key-check', \(check))
+                ON CONFLICT (name) DO NOTHING
+                """)
+            {}
+            var value: String?
+            for try await row in try await client.query(
+                "SELECT value FROM kubegale_setting WHERE name = 'seal-key-check'"
+            ).decode(String.self) {
+                value = row
+            }
+            return value
+        }
+        guard recorded == check else {
+            throw ConfigurationError(
+                "this gateway's seal key is not the one the database's kubeconfigs are sealed with: "
+                    + "give every replica the same KUBEGALE_SEAL_KEY")
+        }
     }
 
     public var sharedNonces: (any NonceLedger)? { self }
@@ -243,149 +281,13 @@ public final class PostgresClusterStore: ClusterStore {
         }
     }
 
-    // MARK: Changes
-
-    /// `pg_notify` inside the writing transaction: delivered on commit, never for a rolled-back write.
-    private static func notify(
-        _ connection: PostgresConnection, _ kind: ClusterChange.Kind, id: Int64, origin: String, logger: Logger
-    ) async throws {
-        let payload = "\(kind.rawValue):\(id):\(origin)"
-        try await connection.query("SELECT pg_notify(\(changeChannel), \(payload))", logger: logger)
-    }
-
-    /// Listens on the change channel over a connection of its own, re-established after any
-    /// loss (with a ``ClusterChange/Kind/resync`` then, as changes may have been missed).
-    public func followChanges(_ onChange: @escaping @Sendable (ClusterChange) async -> Void) async throws {
-        var connected = false
-        while !Task.isCancelled {
-            do {
-                try await client.withConnection { connection in
-                    try await connection.listen(on: Self.changeChannel) { notifications in
-                        if connected { await onChange(ClusterChange(.resync)) }
-                        connected = true
-                        for try await notification in notifications {
-                            guard let change = self.change(from: notification.payload) else { continue }
-                            await onChange(change)
-                        }
-                    }
-                }
-            } catch {
-                if Task.isCancelled { break }
-                logger.warning(
-                    "listening for registry changes failed; retrying", metadata: ["reason": "\(Self.plainReason(error))"])
-            }
-            connected = true
-            try await Task.sleep(for: .seconds(1))
-        }
-        throw CancellationError()
-    }
-
-    /// `kind:id:origin`; `nil` for this process's own changes and anything malformed.
-    private func change(from payload: String) -> ClusterChange? {
-        let parts = payload.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[2] != origin, let kind = ClusterChange.Kind(rawValue: String(parts[0])),
-            let id = Int64(parts[1])
-        else { return nil }
-        return ClusterChange(kind, id: id)
-    }
-
-    // MARK: Calls
-
-    /// Runs `body` against the pool within the operation timeout. A database that cannot be
-    /// reached in that time (or a connection lost under the call) is reported as 5001
-    /// ``APIError/databaseUnavailable``; errors of the statements themselves pass through.
-    /// A call whose connection was found dead before it ran is retried once on a fresh one.
-    private func perform<Result: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> Result)
-        async throws -> Result
-    {
-        let client = self.client
-        var attempts = 0
-        while true {
-            attempts += 1
-            do {
-                return try await Self.withTimeout(configuration.operationTimeout) { try await body(client) }
-            } catch let error where Self.isUnavailable(error) && !Task.isCancelled {
-                if attempts == 1, Self.isStaleConnection(error) { continue }
-                logger.warning("database unavailable", metadata: ["reason": "\(Self.plainReason(error))"])
-                throw APIError.databaseUnavailable
-            }
-        }
-    }
-
-    /// `body`'s result, or ``TimedOut`` after `timeout` (the body is cancelled then).
-    private static func withTimeout<Result: Sendable>(
-        _ timeout: Duration, _ body: @escaping @Sendable () async throws -> Result
-    ) async throws -> Result {
-        try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let result = first else { throw TimedOut() }
-            return result
-        }
-    }
-
-    private struct TimedOut: Error {}
-
-    /// Whether `error` says the database could not be reached or the connection was lost (rather
-    /// than that a statement failed): the pool's own errors (its circuit breaker among them) and
-    /// the driver's connection-level ones.
-    private static func isUnavailable(_ error: any Error) -> Bool {
-        switch error {
-        case is TimedOut: true
-        case let error as PSQLError: error.code != .server
-        case let error as PostgresTransactionError:
-            [error.beginError, error.closureError, error.commitError].contains { $0.map(isUnavailable) == true }
-        case is PostgresDecodingError, is APIError, is ClusterStoreError, is ConfigurationError, is CancellationError:
-            false
-        default: true
-        }
-    }
-
-    /// The pool handed out a connection the server had already closed (it restarted).
-    private static func isStaleConnection(_ error: any Error) -> Bool {
-        switch error {
-        case let error as PSQLError:
-            [.serverClosedConnection, .clientClosedConnection, .uncleanShutdown].contains(error.code)
-        case let error as PostgresTransactionError: error.beginError.map(isStaleConnection) == true
-        default: false
-        }
-    }
-
-    private static func isUniqueViolation(_ error: any Error) -> Bool {
-        switch error {
-        case let error as PSQLError: error.serverInfo?[.sqlState] == "23505"
-        case let error as PostgresTransactionError:
-            error.closureError.map(isUniqueViolation) == true || error.commitError.map(isUniqueViolation) == true
-        default: false
-        }
-    }
-
-    /// Why a call failed, in words safe for a log: never the URL, SQL or server detail.
-    static func plainReason(_ error: any Error) -> String {
-        switch error {
-        case is TimedOut: "no answer in time"
-        case let error as PSQLError where error.code == .server:
-            "server error \(error.serverInfo?[.sqlState] ?? "")"
-        case let error as PSQLError: "\(error.code)"
-        case let error as PostgresTransactionError:
-            (error.beginError ?? error.closureError ?? error.commitError).map(plainReason) ?? "transaction failed"
-        case let error as APIError: error.message
-        case let error as ConfigurationError: error.description
-        default: "cannot connect"
-        }
-    }
-
     // MARK: Rows
 
-    private static func fetchOne(_ client: PostgresClient, _ query: PostgresQuery) async throws -> ClusterRecord? {
+    static func fetchOne(_ client: PostgresClient, _ query: PostgresQuery) async throws -> ClusterRecord? {
         try await records(try await client.query(query)).first
     }
 
-    private static func records(_ rows: PostgresRowSequence) async throws -> [ClusterRecord] {
+    static func records(_ rows: PostgresRowSequence) async throws -> [ClusterRecord] {
         var records: [ClusterRecord] = []
         for try await row in rows {
             let (id, name, description, sealed, status, version, created, updated, impersonate, nodeTerminal) =
@@ -395,7 +297,7 @@ public final class PostgresClusterStore: ClusterStore {
         return records
     }
 
-    private static func record(
+    static func record(
         _ id: Int64, _ name: String, _ description: String, _ sealed: Data, _ status: String, _ version: String,
         _ created: Double, _ updated: Double, _ impersonate: Bool, _ nodeTerminal: Bool
     ) -> ClusterRecord {
@@ -403,28 +305,5 @@ public final class PostgresClusterStore: ClusterStore {
             id: id, name: name, description: description, sealedKubeconfig: sealed, status: status, version: version,
             createdAt: Date(timeIntervalSince1970: created), updatedAt: Date(timeIntervalSince1970: updated),
             settings: ClusterSettings(impersonate: impersonate, nodeTerminal: nodeTerminal))
-    }
-}
-
-extension PostgresClusterStore: NonceLedger {
-    /// Inserts the nonce; the primary key makes the second insert of the same one a no-op, so
-    /// exactly one replica gets `true`. Expired nonces are swept now and then.
-    public func markUsed(_ nonce: String, purpose: String, expiresAt: Date) async throws -> Bool {
-        let expiry = expiresAt.timeIntervalSince1970
-        let now = Date().timeIntervalSince1970
-        let sweep = UInt8.random(in: 0...255) == 0
-        return try await perform { client in
-            if sweep { for try await _ in try await client.query("DELETE FROM used_nonce WHERE expires_at < \(now)") {} }
-            var inserted = false
-            for try await _ in try await client.query(
-                """
-                INSERT INTO used_nonce (purpose, nonce, expires_at) VALUES (\(purpose), \(nonce), \(expiry))
-                ON CONFLICT DO NOTHING RETURNING nonce
-                """)
-            {
-                inserted = true
-            }
-            return inserted
-        }
     }
 }

@@ -48,6 +48,9 @@ enum PostgresMigrations {
                 """,
                 "CREATE INDEX used_nonce_expiry ON used_nonce (expires_at)",
             ]),
+        Migration(
+            version: 3, name: "settings",
+            statements: ["CREATE TABLE kubegale_setting (name TEXT PRIMARY KEY, value TEXT NOT NULL)"]),
     ]
 
     /// An arbitrary constant naming the migration lock among the database's advisory locks.

@@ -6,7 +6,8 @@ extension Gateway {
     /// The registry's store: SQLite in `directory`, or the shared PostgreSQL database (migrated
     /// before it is used).
     static func openStore(
-        _ location: DatabaseLocation, directory: URL, configuration: GatewayConfiguration, logger: Logger
+        _ location: DatabaseLocation, directory: URL, configuration: GatewayConfiguration, sealer: KubeconfigSealer,
+        logger: Logger
     ) async throws -> any ClusterStore {
         switch location.kind {
         case .embedded:
@@ -20,7 +21,7 @@ extension Gateway {
             if configuration.jwtSecret == nil, configuration.jwtPublicKeyPEM == nil, configuration.jwt.jwksJSON == nil {
                 logger.warning("the JWT secret comes from this data directory: give every replica the same --jwt-secret")
             }
-            return try await PostgresClusterStore(location: location, logger: logger)
+            return try await PostgresClusterStore(location: location, sealKeyCheck: sealer.check, logger: logger)
         }
     }
 

@@ -65,12 +65,12 @@ public final class Gateway: Service {
             try configuration.sealKey
             ?? SecretFile.loadOrCreate(directory.appendingPathComponent("seal.key"), generate: KubeconfigSealer.generateKey).value
         guard let keyData = Data(base64Encoded: sealKey) else { throw ConfigurationError("the seal key is not base64") }
+        let sealer = try KubeconfigSealer(keyData: keyData)
         let store = try await Self.openStore(
-            configuration.database, directory: directory, configuration: configuration, logger: logger)
+            configuration.database, directory: directory, configuration: configuration, sealer: sealer, logger: logger)
         let (tickets, confirmations) = Self.singleUseGates(store: store, sealKey: keyData)
         terminalTickets = tickets
-        registry = ClusterRegistry(
-            store: store, sealer: try KubeconfigSealer(keyData: keyData), policy: configuration.kubeconfigPolicy)
+        registry = ClusterRegistry(store: store, sealer: sealer, policy: configuration.kubeconfigPolicy)
 
         metrics = GatewayMetrics()
         sessions = SessionRegistry(
