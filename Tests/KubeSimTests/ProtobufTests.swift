@@ -118,6 +118,50 @@ import Testing
             ])
     }
 
+    @Test func everyKindDecodesWithItsMetadata() throws {
+        for (kind, schema) in KubeProtobuf.schemas {
+            let apiVersion = schema.apiVersions?.first ?? "apps/v1"
+            let name = kind == "DeleteOptions" ? P.field(4, "Foreground") : P.field(1, P.field(1, "x"))
+            let json = try Self.decode(P.body(apiVersion: apiVersion, kind: kind, name))
+            #expect(json["kind"] == .string(kind) && json["apiVersion"] == .string(apiVersion))
+            #expect(json[path: ["metadata", "name"]] == "x" || json["propagationPolicy"] == "Foreground", "\(kind)")
+        }
+    }
+
+    @Test func statefulSetWithClaimTemplatesAndDaemonSet() throws {
+        let claim = P.field(
+            4,
+            P.field(1, P.field(1, "data"))
+                + P.field(
+                    2,
+                    P.field(1, "ReadWriteOnce")
+                        + P.field(2, P.field(2, P.field(1, "storage") + P.field(2, P.field(1, "1Gi"))))
+                        + P.field(5, "")))
+        let spec =
+            P.field(1, varint: 0) + P.field(5, "redis") + claim
+            + P.field(7, P.field(1, "RollingUpdate") + P.field(2, P.field(1, varint: 2)))
+        let statefulSet = try Self.decode(P.body(apiVersion: "apps/v1", kind: "StatefulSet", P.field(2, spec)))
+        #expect(
+            statefulSet["spec"] == [
+                "replicas": 0, "serviceName": "redis",
+                "updateStrategy": ["type": "RollingUpdate", "rollingUpdate": ["partition": 2]],
+                "volumeClaimTemplates": [
+                    [
+                        "metadata": ["name": "data"],
+                        "spec": [
+                            "accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "1Gi"]],
+                            "storageClassName": "",
+                        ],
+                    ]
+                ],
+            ])
+        let daemonSet = try Self.decode(
+            P.body(
+                apiVersion: "apps/v1", kind: "DaemonSet",
+                P.field(2, P.field(1, P.entry(1, "app", "agent")) + P.field(6, varint: 3))))
+        #expect(daemonSet["spec"] == ["selector": ["matchLabels": ["app": "agent"]], "revisionHistoryLimit": 3])
+    }
+
     @Test func unknownFieldsOfEveryWireTypeAreSkipped() throws {
         let unknown =
             P.field(99, varint: 7) + P.key(98, wireType: 1) + [UInt8](repeating: 1, count: 8) + P.key(97, wireType: 5)

@@ -49,6 +49,18 @@ extension KubeProtobuf {
         2: .message("spec", ProtobufMessage([1: .quantityMap("hard"), 2: .strings("scopes")])),
     ])
 
+    static let persistentVolumeClaim = ProtobufMessage([
+        1: .message("metadata", objectMeta),
+        2: .message(
+            "spec",
+            ProtobufMessage([
+                1: .strings("accessModes"), 4: .message("selector", labelSelector),
+                2: .message("resources", ProtobufMessage([1: .quantityMap("limits"), 2: .quantityMap("requests")])),
+                3: .string("volumeName"), 5: .optionalString("storageClassName"), 6: .optionalString("volumeMode"),
+                9: .optionalString("volumeAttributesClassName"),
+            ])),
+    ])
+
     static let pod = ProtobufMessage([1: .message("metadata", objectMeta), 2: .message("spec", podSpec)])
 
     static let podTemplateSpec = ProtobufMessage([1: .message("metadata", objectMeta), 2: .message("spec", podSpec)])

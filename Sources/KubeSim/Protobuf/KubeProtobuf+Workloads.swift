@@ -30,6 +30,49 @@ extension KubeProtobuf {
             ])),
     ])
 
+    static let statefulSet = ProtobufMessage([
+        1: .message("metadata", objectMeta),
+        2: .message(
+            "spec",
+            ProtobufMessage([
+                1: .int32("replicas", optional: true), 2: .message("selector", labelSelector),
+                3: .message("template", podTemplateSpec), 4: .messages("volumeClaimTemplates", persistentVolumeClaim),
+                5: .string("serviceName"), 6: .string("podManagementPolicy"),
+                7: .message(
+                    "updateStrategy",
+                    ProtobufMessage([
+                        1: .string("type"),
+                        2: .message(
+                            "rollingUpdate",
+                            ProtobufMessage([1: .int32("partition", optional: true), 2: .intOrString("maxUnavailable")])
+                        ),
+                    ])),
+                8: .int32("revisionHistoryLimit", optional: true), 9: .int32("minReadySeconds"),
+                10: .message(
+                    "persistentVolumeClaimRetentionPolicy",
+                    ProtobufMessage([1: .string("whenDeleted"), 2: .string("whenScaled")])),
+                11: .message("ordinals", ProtobufMessage([1: .int32("start")])),
+            ])),
+    ])
+
+    static let daemonSet = ProtobufMessage([
+        1: .message("metadata", objectMeta),
+        2: .message(
+            "spec",
+            ProtobufMessage([
+                1: .message("selector", labelSelector), 2: .message("template", podTemplateSpec),
+                3: .message(
+                    "updateStrategy",
+                    ProtobufMessage([
+                        1: .string("type"),
+                        2: .message(
+                            "rollingUpdate",
+                            ProtobufMessage([1: .intOrString("maxUnavailable"), 2: .intOrString("maxSurge")])),
+                    ])),
+                4: .int32("minReadySeconds"), 6: .int32("revisionHistoryLimit", optional: true),
+            ])),
+    ])
+
     static let job = ProtobufMessage([1: .message("metadata", objectMeta), 2: .message("spec", jobSpec)])
 
     static let jobSpec = ProtobufMessage([
