@@ -334,6 +334,27 @@ def test_a_terminal_ticket_from_one_replica_opens_once_on_another(replicas, sim_
             terminal.recv(timeout=15)
 
 
+def test_a_cluster_deleted_on_one_replica_ends_its_watches_on_the_others(replicas, simulator):
+    a, b, c = (replica.gateway for replica in replicas)
+    token = a.token()
+    created = a.http("POST", "/clusters", token=token,
+                     body={"name": f"doomed-{secrets.token_hex(3)}", "kubeconfig": simulator[2]})
+    assert created.code == 0, created.text
+    cluster = created.data["id"]
+    with b.socket(token=token) as watcher:
+        watcher.send_json({"type": "subscribe", "id": "doomed", "stream": "watch", "cluster": cluster,
+                           "resource": "configmaps", "namespace": "demo"})
+        channel = watcher.recv_until(lambda f: f["type"] == "subscribed")["channel"]
+        watcher.recv_until(lambda f: f["type"] == "synced" and f["channel"] == channel)
+        deleted = c.confirmed("DELETE", f"/clusters/{cluster}", token=token)
+        assert deleted.code == 0, deleted.text
+        started = time.monotonic()
+        # B's upstream watch is healthy (the simulator still runs): only the NOTIFY from C ends it.
+        ended = watcher.recv_until(lambda f: f["type"] == "error" and f.get("channel") == channel, timeout=5)
+        assert ended["code"] == 1002, ended
+        assert time.monotonic() - started < 2, "the deletion took more than a second or two to reach B"
+
+
 def test_a_client_moved_to_another_replica_mid_stream_loses_no_event(replicas, sim_cluster, simulator):
     a, b = replicas[0], replicas[1]
     token = a.gateway.token()
