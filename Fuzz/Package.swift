@@ -58,5 +58,12 @@ let package = Package(
                 .product(name: "KubeClient", package: "kubegale-realtime")
             ]
         ),
+        // KubeSim's reader of protobuf request bodies (kubectl create, typed clients).
+        .executableTarget(
+            name: "FuzzKubeProtobuf",
+            dependencies: [
+                .product(name: "KubeSim", package: "kubegale-realtime")
+            ]
+        ),
     ]
 )

@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/common.sh
 
-TARGETS=(FuzzClientFrame FuzzJSON FuzzStreamFrame FuzzTar FuzzYAMLContent FuzzKubeconfig)
+TARGETS=(FuzzClientFrame FuzzJSON FuzzStreamFrame FuzzTar FuzzYAMLContent FuzzKubeconfig FuzzKubeProtobuf)
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 FUZZ_RSS_MB=${FUZZ_RSS_MB:-2048}
 FUZZ_INPUT_TIMEOUT=${FUZZ_INPUT_TIMEOUT:-10}
