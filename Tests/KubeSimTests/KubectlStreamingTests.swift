@@ -181,14 +181,27 @@ import TestSupport
             let container = updated[path: ["spec", "ephemeralContainers"]]?.arrayValue?.first
             #expect(container?["name"] == "debugger")
             #expect(container?["targetContainerName"] == "nginx")
-            let status = updated[path: ["status", "ephemeralContainerStatuses"]]?.arrayValue?.first
-            #expect(status?[path: ["state", "running", "startedAt"]] != nil)
+            // It ran, and ended with its shell: ephemeral containers are not restarted, nor attached to again.
+            func status() -> JSONValue? {
+                server.store.find(ResourceCatalog.pods, namespace: "demo", name: pod)?[path: ["status", "ephemeralContainerStatuses"]]?
+                    .arrayValue?.first
+            }
+            #expect(await SimFixture.eventually { status()?[path: ["state", "terminated"]] != nil })
+            let status = status()
+            #expect(status?[path: ["state", "terminated", "startedAt"]] != nil, "\(String(describing: status))")
+            #expect(status?[path: ["state", "terminated", "exitCode"]] == 0)
+            let reattach = try await kubectl.run(["attach", "-i", "-n", "demo", pod, "-c", "debugger"], stdin: Data("echo again\n".utf8))
+            #expect(reattach.status != 0)
+            #expect(!reattach.out.contains("again"))
             // A second debugger joins the first, which stays as it was; exec reaches it as any container.
             let second = try await kubectl.run(["debug", "-n", "demo", pod, "--image=busybox:1.36", "-c", "second"])
             #expect(second.status == 0, "\(second.err)")
             let pods = try #require(server.store.find(ResourceCatalog.pods, namespace: "demo", name: pod))
             #expect(pods[path: ["spec", "ephemeralContainers"]]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["debugger", "second"])
             #expect(pods[path: ["status", "ephemeralContainerStatuses"]]?.arrayValue?.count == 2)
+            // The second was not attached to: it still runs, and exec reaches it.
+            let statuses = pods[path: ["status", "ephemeralContainerStatuses"]]?.arrayValue ?? []
+            #expect(statuses.last?[path: ["state", "running", "startedAt"]] != nil)
             let exec = try await kubectl.run(["exec", "-n", "demo", pod, "-c", "second", "--", "hostname"])
             #expect(exec.out == "\(pod)\n", "\(exec.err)")
         }

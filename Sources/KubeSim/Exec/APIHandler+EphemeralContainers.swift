@@ -92,4 +92,35 @@ enum EphemeralContainers {
         result[path: ["status", "ephemeralContainerStatuses"]] = .array(statuses)
         return result
     }
+
+    /// Whether the ephemeral container `name` of `pod` has terminated.
+    static func isTerminated(_ name: String, in pod: JSONValue) -> Bool {
+        let statuses = pod[path: ["status", "ephemeralContainerStatuses"]]?.arrayValue ?? []
+        return statuses.first { $0["name"]?.stringValue == name }?[path: ["state", "terminated"]] != nil
+    }
+
+    /// The shell of an ephemeral container exited (its attached session ended): the container is terminated and,
+    /// as ephemeral containers are never restarted, stays so. A pod gone meanwhile is left alone.
+    static func terminate(_ name: String, of pod: JSONValue, exitCode: Int, in store: ObjectStore) {
+        let now = KubeTime.format(Date())
+        _ = try? store.modify(
+            ResourceCatalog.pods, namespace: pod[path: ["metadata", "namespace"]]?.stringValue,
+            name: pod[path: ["metadata", "name"]]?.stringValue ?? ""
+        ) { pod in
+            let statuses = pod[path: ["status", "ephemeralContainerStatuses"]]?.arrayValue ?? []
+            pod[path: ["status", "ephemeralContainerStatuses"]] = .array(
+                statuses.map { status in
+                    guard status["name"]?.stringValue == name, let running = status[path: ["state", "running"]] else { return status }
+                    var status = status
+                    status["state"] = [
+                        "terminated": [
+                            "exitCode": .int(exitCode), "reason": exitCode == 0 ? "Completed" : "Error",
+                            "startedAt": running["startedAt"] ?? .string(now),
+                            "finishedAt": .string(now), "containerID": status["containerID"] ?? .null,
+                        ]
+                    ]
+                    return status
+                })
+        }
+    }
 }

@@ -26,6 +26,8 @@ struct ExecEndpoint: Sendable {
         let command: [String]
         /// What an attach joins; `nil` for exec, which runs ``command``.
         let attached: ContainerProcess?
+        /// Whether the container is an ephemeral one (`kubectl debug`): its main process ending ends it.
+        let ephemeral: Bool
         let stdin: Bool
         let tty: Bool
         let channel: ChannelProtocol
@@ -42,12 +44,16 @@ struct ExecEndpoint: Sendable {
         let streams = self.streams
         let activity = self.activity
         let logs = self.logs
+        let store = api.store
         return .upgrade([.secWebSocketProtocol: request.subprotocol]) { inbound, outbound, _ in
             let fs = filesystems.filesystem(
                 podUID: ControllerManager.uid(request.pod), container: request.container,
                 hostname: ControllerManager.name(request.pod), image: request.image)
-            try await ExecSession(request: request, fs: fs, streams: streams, activity: activity, logs: logs)
+            let code = try await ExecSession(request: request, fs: fs, streams: streams, activity: activity, logs: logs)
                 .run(inbound: inbound, outbound: outbound)
+            if request.ephemeral, case .shell = request.attached {
+                EphemeralContainers.terminate(request.container, of: request.pod, exitCode: code, in: store)
+            }
         }
     }
 
@@ -77,6 +83,10 @@ struct ExecEndpoint: Sendable {
         guard let container = (containers + ephemeral).first(where: { $0["name"]?.stringValue == containerName }) else {
             throw KubeStatusError.badRequest("container \(containerName) is not valid for pod \(name)")
         }
+        let isEphemeral = ephemeral.contains { $0["name"]?.stringValue == containerName }
+        if isEphemeral, EphemeralContainers.isTerminated(containerName, in: pod) {
+            throw KubeStatusError.badRequest("container \(containerName) in pod \(name) is not running: it has terminated")
+        }
         var environment: [String: String] = [:]
         for variable in container["env"]?.arrayValue ?? [] {
             if let key = variable["name"]?.stringValue { environment[key] = variable["value"]?.stringValue ?? "" }
@@ -92,7 +102,7 @@ struct ExecEndpoint: Sendable {
         }
         return Request(
             pod: pod, container: containerName, image: container["image"]?.stringValue ?? "", command: command,
-            attached: attached, stdin: query.bool("stdin") && query["stdin"] != nil, tty: query.bool("tty") && query["tty"] != nil,
+            attached: attached, ephemeral: isEphemeral, stdin: query.bool("stdin") && query["stdin"] != nil, tty: query.bool("tty") && query["tty"] != nil,
             channel: channel, environment: environment)
     }
 }
@@ -134,8 +144,11 @@ struct ExecSession: Sendable {
         return result
     }
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+    /// Runs the session until the process ends and the client is gone; returns the process's exit code.
+    @discardableResult
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws -> Int {
         let input = InputPipe()
+        let exitCode = Locked(0)
         if !request.readsStdin { input.close() }
         let terminal = TerminalSize()
         let tty = request.tty
@@ -184,6 +197,7 @@ struct ExecSession: Sendable {
                         fs: fs, hostname: ControllerManager.name(request.pod), terminal: terminal, environment: request.environment)
                     code = await shell.exec(request.command, io: io, tty: tty)
                 }
+                exitCode.withLock { $0 = code }
                 if let status = channel.statusPayload(Self.status(exitCode: code, command: request.command)) {
                     try? await outbound.write(channel.encode(stream: ChannelProtocol.status, status))
                 }
@@ -215,5 +229,6 @@ struct ExecSession: Sendable {
             input.close()
             try await group.waitForAll()
         }
+        return exitCode.withLock { $0 }
     }
 }
