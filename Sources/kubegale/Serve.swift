@@ -85,6 +85,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Do not serve the web console at /. [env: KUBEGALE_NO_CONSOLE=1]")
     var noConsole = false
 
+    @Option(help: "Seconds between giving free allocator memory back to the system; 0 never (default 30). [env: KUBEGALE_MEMORY_TRIM_INTERVAL]")
+    var memoryTrimInterval: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: KUBEGALE_LOG_LEVEL]")
     var logLevel: String?
 
@@ -125,6 +128,10 @@ struct Serve: AsyncParsableCommand {
         limits.compression = !(noCompression || environment.flag("NO_COMPRESSION"))
         configuration.webSocket = limits
         configuration.diagnosticEcho = diagnosticEcho || environment.flag("DIAGNOSTIC_ECHO")
+        if let seconds = try memoryTrimInterval ?? environment.int("MEMORY_TRIM_INTERVAL") {
+            guard seconds >= 0 else { throw ValidationError("--memory-trim-interval must not be negative") }
+            configuration.memoryTrimInterval = seconds == 0 ? nil : .seconds(seconds)
+        }
         try configureLive(&configuration, environment)
         configuration.jwt = try jwt.configuration(environment)
         configuration.listener = try listener.configuration(environment)

@@ -162,6 +162,7 @@ public final class Gateway: Service {
             logger: logger)
         var services: [any Service] = [prober, sampler, application, sessions]
         if let certificates { services.append(CertificateReloadOnSignal(certificates: certificates)) }
+        if let interval = configuration.memoryTrimInterval { services.append(MemoryTrim(interval: interval)) }
         if registry.store.sharedNonces != nil {
             services.append(ClusterChangeFollower(store: registry.store, connections: connections, logger: logger))
         }

@@ -49,6 +49,9 @@ public struct GatewayConfiguration: Sendable {
     /// How long graceful shutdown answers `/readyz` with 503 before closing sockets with 1001, so
     /// that a load balancer stops sending new clients first.
     public var drainDelay: Duration = .zero
+    /// How often memory the allocator holds free is given back to the system (glibc's
+    /// `malloc_trim`), so that resident memory follows what is in use; `nil` never.
+    public var memoryTrimInterval: Duration? = .seconds(30)
 
     public init(
         host: String = "127.0.0.1",
