@@ -117,6 +117,19 @@ import Testing
         }
     }
 
+    @Test func anUnusableDirectoryFailsTheStart() async throws {
+        let directory = "/proc/kubesim-state-\(UUID().uuidString)"
+        let server = KubeSimServer(configuration: Self.configuration(directory))
+        do {
+            try await server.start()
+            Issue.record("started with a state directory that cannot be created")
+            await server.stop()
+        } catch let error as StateDirectoryError {
+            #expect(error.description.contains("cannot be saved to \(directory)"), "\(error)")
+            #expect(server.port == nil)
+        }
+    }
+
     @Test func corruptStateFilesAreClearErrors() async throws {
         let directory = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -25,10 +25,18 @@ extension KubeSimServer {
         }
     }
 
-    /// Saves the store once (so an unusable directory fails the start) and then after every burst of changes.
-    func startPersister() throws(StateDirectoryError) {
+    /// Saves the store once (so an unusable directory fails the start) and then after every burst of changes. A
+    /// store just `restored` from the directory is not written again (the file holds it; for 50,000 pods that is
+    /// 100 MB), only checked for being writable.
+    func startPersister(restored: Bool = false) throws(StateDirectoryError) {
         guard let persister, runtime.withLock({ $0.persister == nil }) else { return }
-        let saved = try persister.save()
+        let saved: Int
+        if restored {
+            try persister.checkWritable()
+            saved = store.currentResourceVersion
+        } else {
+            saved = try persister.save()
+        }
         runtime.withLock { state in
             // Unstructured task: owned by `runtime.persister`; `stopPersister()` cancels it and awaits its end.
             state.persister = Task { await persister.run(savedVersion: saved) }

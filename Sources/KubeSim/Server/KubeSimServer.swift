@@ -153,9 +153,11 @@ public final class KubeSimServer: Sendable {
             defer { state.seeded = true }
             return !state.seeded
         }
+        var restored = false
         if shouldSeed {
             do {
-                if try !restoreState() {
+                restored = try restoreState()
+                if !restored {
                     BootstrapPolicy.seed(store)
                     if configuration.seedDemoData { DemoData.seed(api) }
                     DemoData.seedScale(api, pods: configuration.scalePods)
@@ -165,7 +167,7 @@ public final class KubeSimServer: Sendable {
                 throw error
             }
         }
-        try startPersister()
+        try startPersister(restored: restored)
         startControllers()
         return try await startListener(port: configuration.port)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// Keeps a state directory up to date with the store: one save after each burst of changes (at most one per
@@ -14,6 +15,16 @@ struct StatePersister: Sendable {
         let snapshot = store.snapshot()
         try snapshot.write(directory: directory)
         return snapshot.resourceVersion
+    }
+
+    /// Fails when the directory does not take new files (the state file is replaced by renaming one over it).
+    func checkWritable() throws(StateDirectoryError) {
+        let probe = (directory as NSString).appendingPathComponent(".kubesim-write-check-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: probe, contents: Data()) else {
+            let file = (directory as NSString).appendingPathComponent(StateSnapshot.fileName)
+            throw .unwritable(file, "the directory is not writable")
+        }
+        try? FileManager.default.removeItem(atPath: probe)
     }
 
     /// Saves whenever the store changed since `savedVersion`, until cancelled; returns the last version saved.

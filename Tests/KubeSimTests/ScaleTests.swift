@@ -1,0 +1,68 @@
+import Foundation
+import KubeSim
+import Testing
+
+/// `kubegale sim --pods 50000`: the demo seeds fifty thousand running pods and list and watch stay usable. Every wait
+/// is for a condition (all rows printed, the new pod seen) with a deadline; the times are printed for the record.
+@Suite(.serialized, .enabled(if: Kubectl.isInstalled)) struct ScaleTests {
+    @Test func fiftyThousandPodsListAndWatch() async throws {
+        var configuration = SimFixture.configuration(tls: true)
+        configuration.scalePods = 50_000
+        let clock = ContinuousClock()
+        let server = KubeSimServer(configuration: configuration)
+        let seeding = try await clock.measure { try await server.start() }
+        do {
+            let scalePods = server.store.list(ResourceCatalog.pods).items.filter {
+                $0[path: ["metadata", "namespace"]]?.stringValue?.hasPrefix("scale-") == true
+            }
+            #expect(scalePods.count == 50_000)
+            #expect(scalePods.allSatisfy { $0[path: ["status", "phase"]] == "Running" })
+            let kubectl = try Kubectl(server)
+
+            var chunked: (status: Int32, out: String, err: String) = (0, "", "")
+            let chunkedTime = try await clock.measure {
+                chunked = try await kubectl.run(
+                    ["get", "pods", "-A", "--chunk-size=500", "--no-headers"], timeout: .seconds(600))
+            }
+            #expect(chunked.status == 0, "\(chunked.err)")
+            let rows = chunked.out.split(separator: "\n")
+            #expect(rows.filter { $0.hasPrefix("scale-") }.count == 50_000)
+            #expect(
+                rows.filter { $0.hasPrefix("scale-") }.allSatisfy { $0.contains(" 1/1 ") && $0.contains(" Running ") })
+
+            var raw: (status: Int32, out: String, err: String) = (0, "", "")
+            let rawTime = try await clock.measure {
+                raw = try await kubectl.run(["get", "--raw", "/api/v1/pods"], timeout: .seconds(600))
+            }
+            #expect(raw.status == 0, "\(raw.err)")
+            #expect(raw.out.components(separatedBy: "\"kind\":\"Pod\"").count - 1 >= 50_000)
+
+            let watch = try kubectl.start("get", "pods", "-A", "-w", "--chunk-size=500", "--no-headers")
+            defer { watch.stop() }
+            let listed = try await clock.measure {
+                let done = await SimFixture.eventually(timeout: .seconds(600), interval: .milliseconds(200)) {
+                    watch.output.utf8.count > 0 && watch.output.split(separator: "\n").count >= 50_000
+                        && server.faults.openWatchCount(ResourceCatalog.pods) >= 1
+                }
+                #expect(done, "\(watch.errorOutput)")
+            }
+            let change = try await clock.measure {
+                try server.api.create(
+                    ResourceCatalog.pods, namespace: "scale-7",
+                    object: [
+                        "metadata": ["name": "late-arrival"],
+                        "spec": ["containers": [["name": "app", "image": "busybox"]]],
+                    ])
+                #expect(await SimFixture.eventually(timeout: .seconds(60)) { watch.output.contains("late-arrival") })
+            }
+            print(
+                "scale: seeded 50000 pods in \(seeding); kubectl get pods -A --chunk-size=500: \(chunkedTime); "
+                    + "plain LIST /api/v1/pods (\(raw.out.utf8.count) bytes): \(rawTime); get -w listed in \(listed), "
+                    + "a new pod printed \(change) after its creation")
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+}
