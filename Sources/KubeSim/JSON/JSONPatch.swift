@@ -38,6 +38,7 @@ public enum JSONPatcher {
     }
 
     /// Merge keys of lists that strategic merge patch merges element-wise instead of replacing.
+    /// `ports` is keyed by `containerPort` in a container and by `port` in a Service: see ``mergeKey(_:in:)``.
     static let mergeKeys: [String: String] = [
         "containers": "name", "initContainers": "name", "ephemeralContainers": "name", "volumes": "name",
         "env": "name", "ports": "containerPort", "volumeMounts": "mountPath", "imagePullSecrets": "name",
@@ -74,7 +75,9 @@ public enum JSONPatcher {
             }
             return .object(result)
         case .array(let elements):
-            guard let key, let mergeKey = mergeKeys[key], let existing = target.arrayValue else {
+            guard let key, let mergeKey = mergeKey(key, in: elements + (target.arrayValue ?? [])),
+                let existing = target.arrayValue
+            else {
                 return .array(elements.filter { $0["$patch"] == nil })
             }
             if mergeKey.isEmpty {
@@ -86,6 +89,7 @@ public enum JSONPatcher {
             for element in elements {
                 let identity = element[mergeKey]
                 if element["$patch"]?.stringValue == "delete" {
+                    guard identity != nil else { continue }
                     merged.removeAll { $0[mergeKey] == identity }
                 } else if let index = merged.firstIndex(where: { identity != nil && $0[mergeKey] == identity }) {
                     merged[index] = strategicMerge(merged[index], element)
@@ -97,5 +101,15 @@ public enum JSONPatcher {
         default:
             return patch
         }
+    }
+
+    /// The merge key of list field `field` whose elements (patch and target) are `elements`: a
+    /// Service's `ports` carry `port` where a container's carry `containerPort`.
+    static func mergeKey(_ field: String, in elements: [JSONValue]) -> String? {
+        guard let key = mergeKeys[field] else { return nil }
+        if field == "ports", !elements.isEmpty, elements.allSatisfy({ $0["containerPort"] == nil }) {
+            return "port"
+        }
+        return key
     }
 }

@@ -41,6 +41,7 @@ public struct ClusterAPI: Sendable {
             labels["kubernetes.io/metadata.name"] = .string(name)
             object[path: ["metadata", "labels"]] = labels
         }
+        try ObjectValidation.validate(type, object)
         return try store.create(type, namespace: namespace, object: object, dryRun: dryRun)
     }
 
@@ -50,6 +51,7 @@ public struct ClusterAPI: Sendable {
         _ type: ResourceType, namespace: String?, name: String, object: JSONValue, statusOnly: Bool = false, dryRun: Bool = false
     ) throws(KubeStatusError) -> JSONValue {
         guard !type.readOnly else { throw .methodNotAllowed() }
+        if !statusOnly { try ObjectValidation.validate(type, object) }
         return try store.update(type, namespace: namespace, name: name, object: object, statusOnly: statusOnly, dryRun: dryRun)
     }
 
@@ -77,6 +79,7 @@ public struct ClusterAPI: Sendable {
             } else if type.subresources.contains("status") {
                 patched["status"] = existing["status"]
             }
+            if !statusOnly { try ObjectValidation.validate(type, patched) }
             existing = patched
         }
     }

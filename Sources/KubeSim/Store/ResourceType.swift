@@ -107,6 +107,9 @@ public enum ResourceCatalog {
     public static let ingresses = ResourceType(
         "networking.k8s.io", "v1", "ingresses", "Ingress", namespaced: true, shortNames: ["ing"],
         subresources: ["status"])
+    public static let podDisruptionBudgets = ResourceType(
+        "policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", namespaced: true, shortNames: ["pdb"],
+        subresources: ["status"])
     public static let storageClasses = ResourceType(
         "storage.k8s.io", "v1", "storageclasses", "StorageClass", namespaced: false, shortNames: ["sc"])
     public static let roles = ResourceType("rbac.authorization.k8s.io", "v1", "roles", "Role", namespaced: true)
@@ -135,7 +138,7 @@ public enum ResourceCatalog {
     public static let all: [ResourceType] = [
         pods, services, endpoints, configMaps, secrets, serviceAccounts, nodes, namespaces, persistentVolumes,
         persistentVolumeClaims, resourceQuotas, limitRanges, events, deployments, replicaSets, statefulSets,
-        daemonSets, controllerRevisions, jobs, cronJobs, ingresses, storageClasses, roles, clusterRoles,
+        daemonSets, controllerRevisions, jobs, cronJobs, ingresses, podDisruptionBudgets, storageClasses, roles, clusterRoles,
         roleBindings, clusterRoleBindings, subjectAccessReviews, localSubjectAccessReviews, selfSubjectAccessReviews,
         selfSubjectRulesReviews, selfSubjectReviews, nodeMetrics, podMetrics,
     ]
