@@ -168,7 +168,14 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "kubegale")
         let gateway = try await Gateway(configuration: configuration, logger: logger)
         var services: [any Service] = []
-        if !(noDemo || environment.flag("NO_DEMO")) {
+        let inCluster = upstream.inClusterConfig(environment)
+        if let inCluster {
+            let record = try await gateway.attachInClusterCluster(inCluster)
+            logger.info(
+                "in-cluster cluster attached",
+                metadata: ["cluster.id": "\(record.id)", "cluster.name": "\(record.name)", "state": "\(record.status)"])
+        }
+        if inCluster == nil, !(noDemo || environment.flag("NO_DEMO")) {
             // The demo cluster is registered through its kubeconfig, exactly like a real one.
             let simulator = KubeSimServer(logger: Logger(label: "kubesim"))
             try await simulator.start()

@@ -23,6 +23,19 @@ struct UpstreamOptions: ParsableArguments {
     @Option(help: "Seconds an access review answer (may this user list these objects?) is reused. [env: KUBEGALE_ACCESS_REVIEW_TTL]")
     var accessReviewTtl: Int?
 
+    @Flag(help: "Register the cluster this gateway runs in, through its pod's service account (in-cluster mode). [env: KUBEGALE_IN_CLUSTER=1]")
+    var inCluster = false
+
+    @Option(help: "Service account directory read in in-cluster mode (default /var/run/secrets/kubernetes.io/serviceaccount). [env: KUBEGALE_SERVICE_ACCOUNT_DIR]")
+    var serviceAccountDir: String?
+
+    /// The in-cluster configuration when in-cluster mode is on: `KUBERNETES_SERVICE_HOST`/`_PORT` and
+    /// the service account directory.
+    func inClusterConfig(_ environment: Environment) -> InClusterConfig? {
+        guard inCluster || environment.flag("IN_CLUSTER") else { return nil }
+        return InClusterConfig(directory: serviceAccountDir ?? environment["SERVICE_ACCOUNT_DIR"] ?? InClusterConfig.defaultDirectory)
+    }
+
     func apply(to configuration: inout GatewayConfiguration, _ environment: Environment) throws {
         configuration.kubeconfigPolicy = KubeconfigPolicy(
             allowsExec: allowKubeconfigExec || environment.flag("ALLOW_KUBECONFIG_EXEC"),

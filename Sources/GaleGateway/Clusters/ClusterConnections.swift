@@ -11,7 +11,7 @@ import Logging
 /// without anyone acting.
 actor ClusterConnections {
     /// What is known of a cluster's reachability.
-    enum State: String, Sendable {
+    enum State: String, Sendable, CaseIterable {
         case unknown
         case active
         case unreachable
@@ -37,6 +37,11 @@ actor ClusterConnections {
     /// How long a probe waits for the cluster: a hung apiserver is reported within this time.
     let probeTimeout: Duration
     private var identityObserver: (@Sendable (Int64) async -> Void)?
+    /// In-cluster mode: the kubeconfig registered for the cluster the gateway runs in (server and
+    /// certificate authorities, no credentials) and the target it stands for, whose credentials are
+    /// the service account's token file. Only a record holding exactly that document is called with
+    /// it: the document reaches no cluster and carries no identity of its own.
+    private var inCluster: (kubeconfig: String, target: KubeTarget)?
     private var removalObserver: (@Sendable (Int64) async -> Void)?
 
     /// Whom calls made for a user are made as.
@@ -57,6 +62,14 @@ actor ClusterConnections {
     func observeIdentityChanges(_ observer: @escaping @Sendable (Int64) async -> Void) {
         identityObserver = observer
     }
+
+    /// Calls the cluster registered with `kubeconfig` through `target` (in-cluster mode).
+    func useInCluster(kubeconfig: String, target: KubeTarget) {
+        inCluster = (kubeconfig, target)
+    }
+
+    /// The cached state of every cluster with a connection, for the metrics.
+    var states: [Int64: State] { connections.mapValues(\.state) }
 
     /// `observer` is called with a cluster's id when it is deleted from the registry, so that
     /// everything live on it ends now rather than failing and retrying first.
@@ -163,7 +176,13 @@ actor ClusterConnections {
         let client: KubeClient
         do {
             let kubeconfig = try registry.kubeconfig(of: record)
-            client = try KubeClient(target: try Kubeconfig(yaml: kubeconfig).resolve(policy: registry.policy), logger: logger)
+            let target =
+                if let inCluster, inCluster.kubeconfig == kubeconfig {
+                    inCluster.target
+                } else {
+                    try Kubeconfig(yaml: kubeconfig).resolve(policy: registry.policy)
+                }
+            client = try KubeClient(target: target, logger: logger)
         } catch {
             // The messages of these errors never contain credentials (see KubeconfigError).
             throw APIError(.clusterUnreachable, "cluster \(record.id) cannot be used: \(APIError.reason(of: error))")
