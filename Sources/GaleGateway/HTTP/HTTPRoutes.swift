@@ -50,6 +50,7 @@ struct HTTPRoutes {
             }
         }
         let metrics = gateway.metrics
+        let (live, hub, connections) = (gateway.sessions.live, gateway.hub, gateway.connections)
         let authority = gateway.tokens
         router.get("/metrics") { request, _ -> Response in
             do throws(APIError) {
@@ -58,6 +59,7 @@ struct HTTPRoutes {
             } catch {
                 return APIResponder.response(Envelope(error), errorStatus: errorStatus)
             }
+            await metrics.sample(sessions: live, hub: hub, connections: connections)
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

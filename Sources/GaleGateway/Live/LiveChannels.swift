@@ -2,6 +2,7 @@ import GaleJSON
 import GaleProtocol
 import KubeClient
 import Logging
+import Prometheus
 
 /// Opens the channels that `subscribe` frames ask for, after checking that the caller may:
 /// the cluster must be in the token's scope, and its cached state must not be down.
@@ -18,6 +19,8 @@ struct LiveChannels: Sendable {
     /// Idle timeout of exec channels (the terminal setting).
     let execIdleTimeout: Duration?
     let logger: Logger
+    /// Where watch resumes and conflations are counted.
+    var gatewayMetrics: GatewayMetrics? = nil
 
     /// Opens the channel of `frame` on `session`: when this returns, `subscribed` is queued and
     /// the channel runs. Throws the ``APIError`` to answer with otherwise.
@@ -101,7 +104,10 @@ struct LiveChannels: Sendable {
         _ kind: ChannelKind, key: WatchKey, access: WatchAccess?, resumeFrom: String?, id: FrameID,
         session: LiveSession
     ) async throws(APIError) {
-        let mailbox = WatchMailbox(conflateAfter: configuration.conflateAfter, limit: configuration.maxPendingChanges)
+        let mailbox = WatchMailbox(
+            conflateAfter: configuration.conflateAfter, limit: configuration.maxPendingChanges,
+            conflations: gatewayMetrics?.conflations)
+        if resumeFrom != nil { gatewayMetrics?.watchResumes.increment() }
         let watch: SharedWatch
         do {
             watch = try await hub.subscribe(key, mailbox: mailbox, resumeFrom: resumeFrom)

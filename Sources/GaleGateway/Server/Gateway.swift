@@ -118,7 +118,8 @@ public final class Gateway: Service {
         liveChannels = LiveChannels(
             registry: registry, connections: connections, hub: hub, reviews: reviews, metrics: metricsFeeds,
             logs: LogStreams(registry: registry, connections: connections), files: fileTransfers,
-            configuration: configuration.live, execIdleTimeout: configuration.terminal.idleTimeout, logger: logger)
+            configuration: configuration.live, execIdleTimeout: configuration.terminal.idleTimeout, logger: logger,
+            gatewayMetrics: metrics)
     }
 
     /// Registers the demo cluster through `kubeconfig` — the same path as any cluster — when the

@@ -237,9 +237,11 @@ final class GatewaySession: Sendable {
             let previous = liveSessions.resumable(wanted, by: principal), !current.hasChannels,
             !openedWork.withLock({ $0 })
         else {
+            if let wanted = hello.session, wanted != current.id { metrics.sessionResumeMisses.increment() }
             queue.enqueue(.text(ServerFrame.hello(helloFrame(current.id)).text))
             return
         }
+        metrics.sessionResumes.increment()
         live.withLock { $0 = previous }
         current.detach(queue)
         liveSessions.remove(current)

@@ -30,6 +30,9 @@ actor WatchHub {
     /// Upstream watches open (or opening) now.
     var upstreamCount: Int { watches.count }
 
+    /// Upstream watches open, by cluster (for the metrics).
+    var upstreamsByCluster: [Int64: Int] { watches.keys.reduce(into: [:]) { $0[$1.cluster, default: 0] += 1 } }
+
     /// Subscribes `mailbox` to `key`'s watch, opening it when needed; see
     /// ``SharedWatch/subscribe(_:resumeFrom:)``. Throws 1001 for a resource the gateway does not
     /// know, or the ``APIError`` of the initial LIST.

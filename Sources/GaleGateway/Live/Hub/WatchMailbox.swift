@@ -1,3 +1,4 @@
+import Prometheus
 import Synchronization
 
 /// The items waiting for one subscriber of a shared watch.
@@ -26,10 +27,13 @@ final class WatchMailbox: Sendable {
     /// Items waiting beyond which the subscriber is overflowed.
     let limit: Int
     private let state = Mutex(State())
+    /// Counts the changes merged into (or cancelled against) a waiting one.
+    private let conflations: Counter?
 
-    init(conflateAfter: Int, limit: Int) {
+    init(conflateAfter: Int, limit: Int, conflations: Counter? = nil) {
         self.conflateAfter = conflateAfter
         self.limit = max(limit, conflateAfter + 1)
+        self.conflations = conflations
     }
 
     /// Whether the subscriber fell too far behind.
@@ -53,10 +57,12 @@ final class WatchMailbox: Sendable {
                 switch Self.merge(waiting, change) {
                 case .replace(let merged):
                     state.items[position] = .change(merged)
+                    conflations?.increment()
                     return nil
                 case .cancel:
                     state.items[position] = nil
                     state.pending[change.key] = nil
+                    conflations?.increment()
                     return nil
                 case .keepBoth:
                     break

@@ -174,6 +174,9 @@ final class LiveSession: Sendable {
     /// Whether any channel is open.
     var hasChannels: Bool { state.withLock { !$0.channels.isEmpty } }
 
+    /// Channels open and not ended (for the metrics).
+    var openChannelCount: Int { state.withLock { $0.channels.values.count(where: { !$0.ended }) } }
+
     /// Ends every channel; the session cannot be used again.
     func close() {
         let tasks: [Task<Void, Never>] = state.withLock { state in

@@ -48,6 +48,9 @@ final class LiveSessions: Sendable {
     /// The session `id`, whoever it belongs to (for the gateway itself, never for a client).
     func session(_ id: String) -> LiveSession? { sessions.withLock { $0[id] } }
 
+    /// Every session, attached or detached (for the metrics).
+    var all: [LiveSession] { sessions.withLock { Array($0.values) } }
+
     /// Ends and forgets a session.
     func remove(_ session: LiveSession) {
         sessions.withLock { $0[session.id] = nil }
