@@ -162,6 +162,20 @@ import Testing
         #expect(daemonSet["spec"] == ["selector": ["matchLabels": ["app": "agent"]], "revisionHistoryLimit": 3])
     }
 
+    @Test func subjectAccessReviewWithGroupsAndExtra() throws {
+        let extra = P.field(5, P.field(1, "scopes") + P.field(2, P.field(1, "a") + P.field(1, "b")))
+        let spec =
+            P.field(2, P.field(1, "/healthz") + P.field(2, "get")) + P.field(3, "bob") + P.field(4, "devs")
+            + P.field(4, "") + extra + P.field(6, "uid-1")
+        let review = try Self.decode(
+            P.body(apiVersion: "authorization.k8s.io/v1", kind: "SubjectAccessReview", P.field(2, spec)))
+        #expect(
+            review["spec"] == [
+                "nonResourceAttributes": ["path": "/healthz", "verb": "get"], "user": "bob", "groups": ["devs", ""],
+                "extra": ["scopes": ["a", "b"]], "uid": "uid-1",
+            ])
+    }
+
     @Test func unknownFieldsOfEveryWireTypeAreSkipped() throws {
         let unknown =
             P.field(99, varint: 7) + P.key(98, wireType: 1) + [UInt8](repeating: 1, count: 8) + P.key(97, wireType: 5)

@@ -84,7 +84,7 @@ struct ProtobufJSONDecoder {
         case .stringList:
             return try stringList(try payload(value, field), depth: depth + 1)
         case .intOrString:
-            return try intOrString(try payload(value, field), field: field, depth: depth + 1)
+            return try intOrString(try payload(value, field), depth: depth + 1)
         case .quantity:
             return try quantity(try payload(value, field), depth: depth + 1)
         case .time:
@@ -134,7 +134,7 @@ struct ProtobufJSONDecoder {
         return .array(items)
     }
 
-    private mutating func intOrString(_ bytes: ArraySlice<UInt8>, field: ProtobufField, depth: Int)
+    private mutating func intOrString(_ bytes: ArraySlice<UInt8>, depth: Int)
         throws(ProtobufError) -> JSONValue
     {
         let object = try members(bytes, Self.intOrStringMessage, depth: depth)
