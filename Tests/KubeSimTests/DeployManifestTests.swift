@@ -185,8 +185,20 @@ import Testing
             #expect(missing.status != 0)
             #expect(missing.err.contains("namespaces \"nowhere\" not found"), "\(missing.err)")
 
+            // A disruption budget with both bounds.
+            let budget = directory + "/budget.yaml"
+            let pdb = try String(contentsOf: Self.deploy.appendingPathComponent("60-poddisruptionbudget.yaml"), encoding: .utf8)
+            try pdb.replacingOccurrences(of: "  maxUnavailable: 1\n", with: "  maxUnavailable: 1\n  minAvailable: 2\n")
+                .write(toFile: budget, atomically: true, encoding: .utf8)
+            let both = try await kubectl.run("apply", "--dry-run=server", "-f", budget)
+            #expect(both.status != 0)
+            #expect(both.err.contains("minAvailable and maxUnavailable cannot be both set"), "\(both.err)")
+
             #expect(throws: KubeStatusError.self) {
                 try server.store.get(ResourceCatalog.deployments, namespace: "kubegale", name: "kubegale")
+            }
+            #expect(throws: KubeStatusError.self) {
+                try server.store.get(ResourceCatalog.podDisruptionBudgets, namespace: "kubegale", name: "kubegale")
             }
         }
     }
