@@ -135,11 +135,10 @@ import TestSupport
                 frames: [
                     Self.binary([9] + Array("to nowhere".utf8)), Self.binary([1] + Array("to stdout".utf8)), Self.binary([]),
                     Self.binary([4] + Array("{not json".utf8)), Self.binary([4] + Array(#"{"Width":-5,"Height":2}"#.utf8)),
-                    Self.text(0, "stty size\r"), Self.binary([4] + Array(#"{"Width":132,"Height":43}"#.utf8)),
-                    Self.text(0, "stty size\rexit\r"),
+                    Self.binary([4] + Array(#"{"Width":0,"Height":0}"#.utf8)), Self.text(0, "stty size\rexit\r"),
                 ])
+            // (A good resize is applied: ExecProtocolTests sends one before its input.)
             #expect(session.stdout.contains("24 80\r\n"), "bad resize messages must leave the size as it was")
-            #expect(session.stdout.contains("43 132\r\n"))
             #expect(!session.stdout.contains("to nowhere"))
             #expect(session.status?["status"] == "Success")
         }
