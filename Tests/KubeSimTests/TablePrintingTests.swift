@@ -430,6 +430,12 @@ import Testing
             let nodes = try await Self.cells(server, "/api/v1/nodes")
             #expect(nodes["cordoned"]?.prefix(3) == ["cordoned", "NotReady,SchedulingDisabled", "edge"])
             #expect(nodes["cordoned"]?.suffix(5) == ["<none>", "<none>", "<unknown>", "<unknown>", "<unknown>"])
+            try store.create(
+                ResourceCatalog.podDisruptionBudgets, namespace: "default",
+                object: ["metadata": ["name": "budget"], "spec": ["minAvailable": "50%", "selector": ["matchLabels": ["app": "x"]]]])
+            let budgets = try await Self.cells(server, "/apis/policy/v1/namespaces/default/poddisruptionbudgets")
+            #expect(budgets["budget"]?.prefix(3) == ["budget", "50%", "N/A"])
+            #expect(budgets["budget"]?.dropFirst(3).first?.intValue != nil)
             let roles = try await TablePrintingTests.get(server, "/apis/rbac.authorization.k8s.io/v1/clusterroles").json
             #expect(roles["columnDefinitions"]?.arrayValue?.map { $0["name"] } == ["Name", "Created At"])
             #expect(roles["columnDefinitions"]?.arrayValue?.last?["type"] == "date")

@@ -1,7 +1,25 @@
 import Foundation
 
-/// Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, CronJobs and ControllerRevisions.
+/// Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, CronJobs, ControllerRevisions and PodDisruptionBudgets.
 extension TablePrinter {
+    static let podDisruptionBudgets = TablePrinter(
+        [
+            .name, TableColumn("Min Available", "The minimum number of pods that must be available."),
+            TableColumn("Max Unavailable", "The maximum number of pods that may be unavailable."),
+            TableColumn("Allowed Disruptions", "Pods that may be disrupted now.", type: "integer"), .age,
+        ]
+    ) { budget, now in
+        func intOrString(_ value: JSONValue?) -> String {
+            guard let value, !value.isNull else { return "N/A" }
+            return value.stringValue ?? value.intValue.map(String.init) ?? "N/A"
+        }
+        return [
+            PrintFormat.name(budget), .string(intOrString(budget[path: ["spec", "minAvailable"]])),
+            .string(intOrString(budget[path: ["spec", "maxUnavailable"]])),
+            .int(PrintFormat.int(budget[path: ["status", "disruptionsAllowed"]])), PrintFormat.age(budget, now: now),
+        ]
+    }
+
     static let deployments = TablePrinter(
         [
             .name, TableColumn("Ready", "Ready pods out of the desired number."),

@@ -50,6 +50,7 @@ struct TablePrinter: Sendable {
         ResourceCatalog.jobs: jobs,
         ResourceCatalog.cronJobs: cronJobs,
         ResourceCatalog.ingresses: ingresses,
+        ResourceCatalog.podDisruptionBudgets: podDisruptionBudgets,
         ResourceCatalog.storageClasses: storageClasses,
         ResourceCatalog.roleBindings: roleBindings,
         ResourceCatalog.clusterRoleBindings: roleBindings,
