@@ -19,14 +19,16 @@ struct BoundedParsingTests {
         return yaml + "data: {bomb: *x9}\n"
     }()
 
-    @Test("a YAML alias bomb is refused with 1001 in well under a second, and nothing is created")
+    @Test("a YAML alias bomb is refused with 1001 at once, and nothing is created")
     func aliasBomb() async throws {
         #expect(Self.billionLaughs.utf8.count < 1024)
         try await SimCluster.with { cluster in
             let started = ContinuousClock.now
             let (status, refused) = try await cluster.send(
                 .POST, "/configmaps", ["namespace": "default", "content": .string(Self.billionLaughs)])
-            #expect(ContinuousClock.now - started < .seconds(1))
+            // Expanded, it would be a billion nodes: minutes and gigabytes. Refused before that, it
+            // takes milliseconds; the bound leaves room for a loaded machine.
+            #expect(ContinuousClock.now - started < .seconds(10))
             #expect(status == 400 && refused["code"]?.intValue == 1001)
             #expect(refused["msg"]?.stringValue?.contains("expands to more than") == true)
             let (_, missing) = try await cluster.get("/configmaps/laughs", ["namespace": "default"])

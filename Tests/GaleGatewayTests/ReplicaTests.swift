@@ -11,13 +11,13 @@ import WSCore
 struct ReplicaTests {
     @Test("graceful shutdown turns /readyz 503 first, keeps sockets open for the drain delay, then closes them 1001")
     func drainsBeforeClosing() async throws {
-        try await TestGateway.with(configure: { $0.drainDelay = .seconds(1) }) { gateway in
+        try await TestGateway.with(configure: { $0.drainDelay = .seconds(5) }) { gateway in
             let token = try await gateway.token()
             #expect(try await Probe.get(gateway.port, "/readyz", token: nil).status == 200)
             let close = try await gateway.socket(.init(token: token)) { socket in
                 _ = try await socket.hello()
                 await gateway.shutdown()
-                let draining = try await eventually(timeout: .seconds(1)) {
+                let draining = try await eventually(timeout: .seconds(4)) {
                     (try? await Probe.get(gateway.port, "/readyz", token: nil).status) == 503
                 }
                 #expect(draining, "readyz did not turn false at once")

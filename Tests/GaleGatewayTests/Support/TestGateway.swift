@@ -10,10 +10,12 @@ import ServiceLifecycle
 import Synchronization
 
 extension LiveConfiguration {
-    /// Quick reconnects and a short linger, so fault tests take seconds rather than minutes.
+    /// Quick reconnects and a short linger, so fault tests take seconds rather than minutes. The
+    /// resume window is long: on a loaded machine a test may take more than a few seconds between
+    /// leaving and resuming, and tests of the window's end set a short one of their own.
     static var forTests: LiveConfiguration {
         LiveConfiguration(
-            resumeWindow: .seconds(5), watchLinger: .milliseconds(300),
+            resumeWindow: .seconds(60), watchLinger: .milliseconds(300),
             reconnectInitialDelay: .milliseconds(100), reconnectMaxDelay: .seconds(1),
             minimumMetricsInterval: .seconds(1))
     }
