@@ -58,18 +58,10 @@ struct ExecEndpoint: Sendable {
     }
 
     func parse(_ head: HTTPRequest) throws -> Request {
-        let target = head.path ?? "/"
-        let parts = target.split(separator: "?", maxSplits: 1)
-        // Authorized like every request (`get` on pods/exec or pods/attach for the upgrading GET); a refused one
-        // is not upgraded, and the plain HTTP handler answers it with the same 401 or 403.
-        _ = try gate.admit(
-            method: head.method.rawValue, path: String(parts.first ?? ""),
-            query: QueryParameters(parts.count > 1 ? String(parts[1]) : nil), headers: head.headerFields)
-        guard let path = APIPath(String(parts.first ?? "")),
-            case .resource(let type, let namespace, let name?, let subresource) = path.target,
-            type == ResourceCatalog.pods, subresource == "exec" || subresource == "attach"
-        else { throw KubeStatusError.badRequest("not an exec request") }
-        let query = QueryParameters(parts.count > 1 ? String(parts[1]) : nil)
+        let stream = try PodStreamRequest(head, gate: gate, subresources: ["exec", "attach"])
+        let (type, namespace, name, subresource, query) = (
+            ResourceCatalog.pods, stream.namespace, stream.name, stream.subresource, stream.query
+        )
         guard let channel = ChannelProtocol.negotiate(head.headerFields[.secWebSocketProtocol] ?? "") else {
             throw KubeStatusError.badRequest("no supported subprotocol")
         }

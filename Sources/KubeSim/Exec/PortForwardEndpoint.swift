@@ -44,23 +44,15 @@ struct PortForwardEndpoint: Sendable {
     }
 
     func parse(_ head: HTTPRequest) throws -> Request {
-        let target = head.path ?? "/"
-        let parts = target.split(separator: "?", maxSplits: 1)
-        // Authorized like every request; a refused one is not upgraded and the HTTP handler answers 401 or 403.
-        _ = try gate.admit(
-            method: head.method.rawValue, path: String(parts.first ?? ""),
-            query: QueryParameters(parts.count > 1 ? String(parts[1]) : nil), headers: head.headerFields)
-        guard let path = APIPath(String(parts.first ?? "")),
-            case .resource(let type, let namespace, let name?, let subresource) = path.target, type == ResourceCatalog.pods,
-            subresource == "portforward"
-        else { throw KubeStatusError.badRequest("not a port-forward request") }
+        let stream = try PodStreamRequest(head, gate: gate, subresources: ["portforward"])
+        let (type, namespace, name) = (ResourceCatalog.pods, stream.namespace, stream.name)
         let offered = (head.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces)
         }
         var channelPorts: [Int]?
         if !offered.contains(Self.tunneledProtocol) {
             guard offered.contains(ChannelProtocol.v4.name) else { throw KubeStatusError.badRequest("no supported subprotocol") }
-            let query = QueryParameters(parts.count > 1 ? String(parts[1]) : nil)
+            let query = stream.query
             let texts = (query.all("ports") + query.all("port")).flatMap { $0.split(separator: ",") }
             let ports = texts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { (1...65535).contains($0) }
             guard !ports.isEmpty, ports.count == texts.count, Set(ports).count == ports.count, ports.count <= 64 else {
