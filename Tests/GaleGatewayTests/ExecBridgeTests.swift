@@ -140,7 +140,8 @@ extension TerminalTests {
         static func settled(_ value: () -> Int) async throws -> Int {
             var last = value()
             var unchanged = 0
-            let deadline = ContinuousClock.now + .seconds(30)
+            // Generous: on a loaded machine the simulated `yes` may take a minute to fill the buffers.
+            let deadline = ContinuousClock.now + .seconds(90)
             while unchanged < 5 {
                 guard ContinuousClock.now < deadline else { throw TestFailure("output never stalled") }
                 try await Task.sleep(for: .milliseconds(100))

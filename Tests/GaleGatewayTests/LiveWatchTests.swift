@@ -225,7 +225,9 @@ struct LiveWatchTests {
 
     @Test("The upstream watch closes after the linger once nobody subscribes")
     func lingerThenClose() async throws {
-        try await SimCluster.with { cluster in
+        var live = LiveConfiguration.forTests
+        live.resumeWindow = .seconds(2)
+        try await SimCluster.with(live: live) { cluster in
             let baseline = cluster.simulator.faults.openWatchCount()
             try await cluster.gateway.socket(.init(token: cluster.admin)) { socket in
                 _ = try await socket.hello()
@@ -234,7 +236,7 @@ struct LiveWatchTests {
                 try await socket.follow(channel, into: &view) { $0.synced }
                 try await cluster.eventually { cluster.simulator.faults.openWatchCount() == baseline + 1 }
             }
-            // The session stays resumable for its window (5 s here), then the linger (0.3 s) runs out.
+            // The session stays resumable for its window (2 s here), then the linger (0.3 s) runs out.
             try await cluster.eventually(timeout: .seconds(40)) { cluster.simulator.faults.openWatchCount() == baseline }
         }
     }

@@ -137,7 +137,9 @@ struct LogStreamTests {
                     cuts.set(2)
                     faults.dropLogStreams()
                 }
-                return cuts.get() == 2 && lines.count >= 70 && states.all.last?.0 == .connected
+                // KubeSim cuts a stream at its next tick: the second cut has happened once it was reported.
+                let reconnects = reported.filter { $0 == .reconnecting }.count
+                return cuts.get() == 2 && lines.count >= 70 && reconnects == 2 && states.all.last?.0 == .connected
             }
             #expect(Set(lines.map(\.timeText)).count == lines.count)
             #expect(LogFixture.isContiguous(lines, in: try await fixture.fullLog(pod: pod)))
