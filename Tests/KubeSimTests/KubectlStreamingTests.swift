@@ -44,7 +44,7 @@ import TestSupport
         var port: Int?
         _ = await SimFixture.eventually {
             guard let line = running.output.split(separator: "\n").first(where: { $0.hasPrefix("Forwarding from 127.0.0.1:") }) else {
-                return !running.process.isRunning
+                return !running.isRunning
             }
             port = Int(line.dropFirst("Forwarding from 127.0.0.1:".count).prefix { $0.isNumber })
             return true
@@ -121,7 +121,7 @@ import TestSupport
                 #expect(again.status == 200)
                 #expect(again.body.contains("GET /\(index)"))
             }
-            #expect(forward.process.isRunning, "\(forward.errorOutput)")
+            #expect(forward.isRunning, "\(forward.errorOutput)")
             #expect(forward.output.contains("Handling connection for \(port)"))
         }
     }
