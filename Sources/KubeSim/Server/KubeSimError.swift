@@ -13,6 +13,12 @@ public struct KubeSimError: Error, CustomStringConvertible, Sendable {
     /// The listener could not bind.
     public static func bindFailed(host: String, port: Int) -> KubeSimError { KubeSimError(code: .bindFailed(host, port)) }
 
+    /// Whether this is a listener that could not bind.
+    public var isBindFailure: Bool {
+        if case .bindFailed = code { return true }
+        return false
+    }
+
     public var description: String {
         switch code {
         case .notRunning: return "kubesim is not running"

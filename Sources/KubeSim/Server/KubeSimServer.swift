@@ -190,7 +190,18 @@ public final class KubeSimServer: Sendable {
         guard let port = self.port else { throw KubeSimError.notRunning }
         await stopListener()
         if downtime > .zero { try await Task.sleep(for: downtime) }
-        _ = try await startListener(port: port)
+        // The port was free a moment ago; a connection made meanwhile may hold it as its own local
+        // port for a few seconds (an apiserver coming back retries its bind the same way).
+        var attempts = 0
+        while true {
+            do {
+                _ = try await startListener(port: port)
+                return
+            } catch let error as KubeSimError where error.isBindFailure && attempts < 40 {
+                attempts += 1
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
     }
 
     func startControllers() {

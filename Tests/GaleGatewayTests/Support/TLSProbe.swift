@@ -41,11 +41,15 @@ enum TLSProbe {
                         guard !Task.isCancelled, (try? await outbound.write(ByteBuffer(string: line))) != nil else { return }
                     }
                 }
-                for try await chunk in inbound {
-                    if exchange.peerCertificate == nil, tls != nil {
-                        exchange.peerCertificate = try await peer.futureResult.get()
+                do {
+                    for try await chunk in inbound {
+                        if exchange.peerCertificate == nil, tls != nil {
+                            exchange.peerCertificate = try await peer.futureResult.get()
+                        }
+                        exchange.response += String(buffer: chunk)
                     }
-                    exchange.response += String(buffer: chunk)
+                } catch let error as IOError where error.errnoCode == ECONNRESET {
+                    // A server that closes with the trickled lines still unread resets the connection.
                 }
                 group.cancelAll()
             }
