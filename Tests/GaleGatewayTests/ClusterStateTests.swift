@@ -4,14 +4,16 @@ import GaleJSON
 import KubeSim
 import NIOHTTP1
 import Testing
+import TestSupport
 
 @Suite("Cluster connection state")
 struct ClusterStateTests {
     @Test("a cluster that is down answers 1006 with the reason; once it comes up it is used again by itself")
     func stateFollowsTheCluster() async throws {
-        // Learn a free port and a kubeconfig for it, then leave nothing listening there.
+        // Learn a free port and a kubeconfig for it, then leave nothing listening there (a port below
+        // the ephemeral range, which no other test takes meanwhile).
         let token = "kubesim-state-test-token"
-        let probe = KubeSimServer(configuration: .init(token: token, seedDemoData: false, tls: false))
+        let probe = KubeSimServer(configuration: .init(port: TestPorts.next(), token: token, seedDemoData: false, tls: false))
         let port = try await probe.start()
         let kubeconfig = try probe.kubeconfig()
         await probe.stop()

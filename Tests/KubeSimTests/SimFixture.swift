@@ -1,11 +1,13 @@
+import TestSupport
 import Foundation
 import KubeSim
 
 /// Starts a simulator on 127.0.0.1:0 for one test and stops it afterwards.
 enum SimFixture {
     static func configuration(seed: Bool = true, tls: Bool = false) -> KubeSimServer.Configuration {
+        // A port below the ephemeral range: nobody takes it while a restart test has it down.
         KubeSimServer.Configuration(
-            token: "test-token", seedDemoData: seed, logLinesPerSecond: 10, bookmarkInterval: .milliseconds(300),
+            port: TestPorts.next(), token: "test-token", seedDemoData: seed, logLinesPerSecond: 10, bookmarkInterval: .milliseconds(300),
             podStartDelay: .milliseconds(150), jobRunDuration: .milliseconds(500), reconcileInterval: .milliseconds(200), tls: tls)
     }
 

@@ -169,7 +169,7 @@ public final class KubeSimServer: Sendable {
         }
         try startPersister(restored: restored)
         startControllers()
-        return try await startListener(port: configuration.port)
+        return try await listen(on: configuration.port)
     }
 
     /// Stops the listener and the controllers. State is kept; `start()` again resumes.
@@ -190,14 +190,18 @@ public final class KubeSimServer: Sendable {
         guard let port = self.port else { throw KubeSimError.notRunning }
         await stopListener()
         if downtime > .zero { try await Task.sleep(for: downtime) }
-        // The port was free a moment ago; a connection made meanwhile may hold it as its own local
-        // port for a few seconds (an apiserver coming back retries its bind the same way).
+        _ = try await listen(on: port)
+    }
+
+    /// Starts the listener on `port`. A given port (not 0) that cannot be bound is tried again for
+    /// up to 10 s: it was free a moment ago, and a connection made meanwhile may hold it as its own
+    /// local port for a while (an apiserver coming back retries its bind the same way).
+    private func listen(on port: Int) async throws -> Int {
         var attempts = 0
         while true {
             do {
-                _ = try await startListener(port: port)
-                return
-            } catch let error as KubeSimError where error.isBindFailure && attempts < 40 {
+                return try await startListener(port: port)
+            } catch let error as KubeSimError where error.isBindFailure && port != 0 && attempts < 40 {
                 attempts += 1
                 try await Task.sleep(for: .milliseconds(250))
             }

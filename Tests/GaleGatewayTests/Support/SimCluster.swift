@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import GaleGateway
 import GaleJSON
@@ -18,7 +19,8 @@ struct SimCluster {
         settings: GaleJSON.JSONValue = [:],
         _ body: (SimCluster) async throws -> T
     ) async throws -> T {
-        let simulator = KubeSimServer(configuration: .init(podStartDelay: .milliseconds(50)))
+        // A port of its own that nobody takes while it is down (restart and outage tests).
+        let simulator = KubeSimServer(configuration: .init(port: TestPorts.next(), podStartDelay: .milliseconds(50)))
         try await simulator.start()
         defer { Task { await simulator.stop() } }
         return try await TestGateway.with(probeInterval: probeInterval, live: live, configure: configure) { gateway in
