@@ -78,17 +78,15 @@ class RawWebSocket:
         return status, response_headers
 
     def send_frame(self, opcode, payload, fin=True, rsv1=False):
-        header = bytes([(0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode])
-        length = len(payload)
-        if length < 126:
-            header += bytes([0x80 | length])
-        elif length < 1 << 16:
-            header += bytes([0x80 | 126]) + struct.pack("!H", length)
-        else:
-            header += bytes([0x80 | 127]) + struct.pack("!Q", length)
         mask = os.urandom(4)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload)) if length < 4096 else _mask(payload, mask)
-        self.sock.sendall(header + mask + masked)
+        header = _frame_header(opcode, len(payload), fin, rsv1) + mask
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload)) if len(payload) < 4096 else _mask(payload, mask)
+        self.sock.sendall(header + masked)
+
+    def send_frame_header(self, opcode, length, fin=True):
+        """Only a frame's header (and mask), announcing `length` payload bytes that never come:
+        what a peer's limit check sees first."""
+        self.sock.sendall(_frame_header(opcode, length, fin, False) + os.urandom(4))
 
     def send_compressed_text(self, text):
         self.send_frame(OP_TEXT, deflate_message(text.encode()), rsv1=True)
@@ -151,3 +149,13 @@ def _mask(payload, mask):
     """XOR-masks a large payload quickly by treating it as one big integer."""
     repeated = (mask * (len(payload) // 4 + 1))[: len(payload)]
     return (int.from_bytes(payload, "little") ^ int.from_bytes(repeated, "little")).to_bytes(len(payload), "little")
+
+
+def _frame_header(opcode, length, fin, rsv1):
+    """A client frame's first bytes up to the mask: flags, opcode, masked length."""
+    header = bytes([(0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode])
+    if length < 126:
+        return header + bytes([0x80 | length])
+    if length < 1 << 16:
+        return header + bytes([0x80 | 126]) + struct.pack("!H", length)
+    return header + bytes([0x80 | 127]) + struct.pack("!Q", length)
