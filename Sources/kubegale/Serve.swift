@@ -58,6 +58,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds an upstream watch may bring nothing before its apiserver is probed and, when it does not answer, reported unreachable. [env: KUBEGALE_WATCH_IDLE_TIMEOUT]")
     var watchIdleTimeout: Int?
 
+    @Flag(help: "Answer the paged lists of the HTTP and request API with a LIST upstream each time instead of from the shared watches (for comparisons). [env: KUBEGALE_NO_LIST_CACHE=1]")
+    var noListCache = false
+
     @Option(help: "Largest file upload into a container, in MiB. [env: KUBEGALE_MAX_UPLOAD_MIB]")
     var maxUploadMib: Int?
 
@@ -288,6 +291,7 @@ extension Serve {
             guard value >= 1 else { throw ValidationError("\(name) must be at least 1") }
             apply(&live, value)
         }
+        if noListCache || environment.flag("NO_LIST_CACHE") { live.cacheLists = false }
         if let frames = try outboundQueue ?? environment.int("OUTBOUND_QUEUE") {
             guard frames >= 1 else { throw ValidationError("--outbound-queue must be at least 1") }
             configuration.webSocket.outboundQueueCapacity = frames
