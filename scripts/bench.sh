@@ -6,10 +6,14 @@
 #   scripts/bench.sh fanout memory     only the named parts
 #
 # Parts: fanout (throughput, N sockets, with and without deflate), latency (fixed 10k
-# deliveries/s), memory, terminal, logs, paging, storm (reconnect storm with resume). Outputs go to .bench-output/: results.jsonl
-# (one JSON line per run), one log per run, machine.txt, summary.txt.
+# deliveries/s), memory, terminal, logs, paging, storm (reconnect storm with resume). The gateway
+# runs as `kubegale serve` in a process of its own (the release build's kubegale next to
+# kubegale-bench), the load clients and the producer in kubegale-bench; the open-file limit is
+# raised for both. Outputs go to .bench-output/: results.jsonl (one JSON line per benchmark),
+# one log per run, machine.txt, summary.txt, and history.jsonl (one line per bench.sh run with
+# time and commit; the summary compares every figure with the previous line).
 #
-# Environment: BENCH_SOCKETS ("100 1000"), BENCH_DELIVERIES (200000 per throughput run: events =
+# Environment: BENCH_SOCKETS ("100 1000 10000"), BENCH_DELIVERIES (200000 per throughput run: events =
 # deliveries / sockets, at least 100), BENCH_REPEAT (1; the summary
 # takes the median), BENCH_APPEND=1 (keep earlier results.jsonl: resume a run), BENCH_PEERS ("picows aiohttp websockets"), BENCH_SKIP_BUILD=1,
 # BENCH_LATENCY_DELIVERIES (10000 per second), BENCH_MEMORY_SOCKETS (1000), BENCH_PODS (5000),
@@ -23,7 +27,7 @@ source scripts/lib/common.sh
 BENCH_OUTPUT=${BENCH_OUTPUT:-.bench-output}
 BENCH_SCRATCH=${BENCH_SCRATCH:-.build-release}
 BENCH_VENV=${BENCH_VENV:-$KUBEGALE_TOOLS_DIR/bench-venv}
-BENCH_SOCKETS=${BENCH_SOCKETS:-"100 1000"}
+BENCH_SOCKETS=${BENCH_SOCKETS:-"100 1000 10000"}
 BENCH_DELIVERIES=${BENCH_DELIVERIES:-200000}
 BENCH_REPEAT=${BENCH_REPEAT:-1}
 BENCH_PEERS=${BENCH_PEERS:-"picows aiohttp websockets"}
@@ -35,7 +39,10 @@ BENCH_STORM_SOCKETS=${BENCH_STORM_SOCKETS:-10000}
 ALL_PARTS=(fanout latency memory terminal logs paging storm)
 
 RESULTS=$BENCH_OUTPUT/results.jsonl
+HISTORY=$BENCH_OUTPUT/history.jsonl
 BENCH_BIN=${BENCH_BIN:-$BENCH_SCRATCH/release/kubegale-bench}
+# The gateway the benchmarks start (`kubegale serve`): the release build next to kubegale-bench.
+export KUBEGALE_BENCH_GATEWAY=${KUBEGALE_BENCH_GATEWAY:-$(abs_path "$BENCH_SCRATCH/release/kubegale")}
 PEER_PID=
 PEER_PORT=
 
@@ -53,11 +60,24 @@ ensure_bench_venv() {
 }
 
 build_release() {
-    if [[ ${BENCH_SKIP_BUILD:-0} == 1 && -x $BENCH_BIN ]]; then
-        log "build: skipped (BENCH_SKIP_BUILD=1), using $BENCH_BIN"
+    if [[ ${BENCH_SKIP_BUILD:-0} == 1 && -x $BENCH_BIN && -x $KUBEGALE_BENCH_GATEWAY ]]; then
+        log "build: skipped (BENCH_SKIP_BUILD=1), using $BENCH_BIN and $KUBEGALE_BENCH_GATEWAY"
         return 0
     fi
+    swift build -c release --scratch-path "$BENCH_SCRATCH" --product kubegale
     swift build -c release --scratch-path "$BENCH_SCRATCH" --product kubegale-bench
+}
+
+# raise_fd_limit: every process started from here (kubegale-bench, the gateway it starts, the
+# peers) inherits this shell's open-file limit; each holds one side of the largest run's sockets.
+raise_fd_limit() {
+    local want=$BENCH_STORM_SOCKETS n hard
+    for n in $BENCH_SOCKETS $BENCH_MEMORY_SOCKETS; do ((n > want)) && want=$n; done
+    want=$((want + 4096))
+    hard=$(ulimit -Hn)
+    [[ $hard == unlimited ]] || ((want <= hard)) || want=$hard
+    ulimit -n "$want" || warn "cannot raise the open-file limit to $want"
+    log "open-file limit: $(ulimit -n) per process (hard limit $hard)"
 }
 
 # machine_state: what else ran on the machine, written next to the results.
@@ -67,6 +87,7 @@ machine_state() {
         echo "cores: $(nproc)  memory: $(free -g | awk '/Mem:/ {print $2 " GiB"}')"
         echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
         echo "other compilers running: $(pgrep -c -f 'swift-frontend|swift-build' || true)"
+        echo "open-file limit: $(ulimit -n)"
         echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo none) (uncommitted changes: $(git status --porcelain 2>/dev/null | wc -l))"
     } | tee -a "$BENCH_OUTPUT/machine.txt"
 }
@@ -172,11 +193,11 @@ part_memory() {
 }
 part_terminal() { run_bench terminal terminal-rtt --keystrokes 2000; }
 part_logs() { run_bench logs log-throughput --seconds 10; }
-# The reconnect storm: BENCH_STORM_SOCKETS clients (and as many gateway sockets, in one
-# process) drop at once and resume; twice that many descriptors and some to spare.
+# The reconnect storm: BENCH_STORM_SOCKETS clients in kubegale-bench and as many sockets in the
+# gateway's process drop at once and resume (main raised the open-file limit for both).
 part_storm() {
-    ulimit -n $((BENCH_STORM_SOCKETS * 2 + 4096)) 2>/dev/null ||
-        warn "cannot raise the open-file limit to $((BENCH_STORM_SOCKETS * 2 + 4096)) (now $(ulimit -n))"
+    (($(ulimit -n) > BENCH_STORM_SOCKETS + 256)) ||
+        warn "open-file limit $(ulimit -n) is too low for $BENCH_STORM_SOCKETS sockets"
     run_bench storm reconnect-storm --sockets "$BENCH_STORM_SOCKETS" --missed 5
 }
 part_paging() {
@@ -193,6 +214,7 @@ main() {
     ((PHASE_STATUS == 0)) || die "could not install the peers' Python packages"
     run_phase build build_release
     ((PHASE_STATUS == 0)) || die "release build failed"
+    raise_fd_limit
     section "Machine"
     machine_state
     local part
@@ -204,7 +226,14 @@ main() {
     machine_state
     print_phase_summary
     section "Figures"
-    python3 Benchmarks/peers/summary.py "$RESULTS" | tee "$BENCH_OUTPUT/summary.txt"
+    if [[ -s $RESULTS ]]; then
+        python3 Benchmarks/peers/summary.py "$RESULTS" --history "$HISTORY" \
+            --commit "$(git rev-parse --short HEAD 2>/dev/null || echo none)" \
+            --dirty "$(git status --porcelain 2>/dev/null | wc -l)" --parts "${parts[*]}" |
+            tee "$BENCH_OUTPUT/summary.txt"
+    else
+        warn "no results: nothing appended to $HISTORY"
+    fi
     local phase
     for phase in "${PHASE_RESULTS[@]}"; do
         [[ $phase == ok ]] || exit 1

@@ -6,15 +6,20 @@ import NIOPosix
 /// One event stream broadcast to many sockets: deliveries per second and the latency from the
 /// write of a change to its receipt by each client.
 ///
-/// Against the gateway (default), every socket subscribes to a watch of the ConfigMaps of
-/// namespace `bench` (one shared upstream watch) and the benchmark modifies one ~1 KiB ConfigMap
-/// straight in the in-process KubeSim, with its index and the write time in its data. Against a
+/// Against the gateway (default: `kubegale serve` in a process of its own), every socket
+/// subscribes to a watch of the ConfigMaps of namespace `bench` (one shared upstream watch) and
+/// the benchmark modifies one ~1 KiB ConfigMap straight in the in-process KubeSim, with its index
+/// and the write time in its data. Against a
 /// peer (`--target ws://HOST:PORT`, see Benchmarks/peers/broadcast.py) the sockets connect to
 /// `/sub` and the same JSON is published on `/pub`. The clients and the pacing are the same.
 ///
 /// Pacing: by default at most `window` events are in flight (written but not yet received by
 /// every socket), which measures throughput; `--rate R` writes R events per second instead,
 /// which measures latency at a steady load.
+///
+/// CPU per delivery is read from `/proc` for three parts: the server's process (gateway or peer),
+/// the client event loop threads, and the rest of this process (the producer: KubeSim and its
+/// writes for the gateway, the `/pub` socket for a peer).
 struct FanoutBenchmark {
     var sockets = 1000
     var deflate = false
@@ -54,6 +59,7 @@ struct FanoutBenchmark {
         do {
             let publish: @Sendable (UInt64, UInt64) throws -> Void
             let serverName: String
+            let serverPID: String?
             if let target {
                 let (host, port) = try Self.hostAndPort(target)
                 var options = LoadSocket.Options(
@@ -70,6 +76,7 @@ struct FanoutBenchmark {
                 let template = PeerEvent(padBytes: padBytes)
                 publish = { index, time in publisher.send(text: template.text(index: index, time: time)) }
                 serverName = peerName
+                serverPID = peerPID
             } else {
                 let started = try await BenchCluster.start()
                 cluster = started
@@ -95,11 +102,12 @@ struct FanoutBenchmark {
                     }
                 }
                 serverName = "gateway"
+                serverPID = String(started.gateway.pid)
             }
             let compressed = socketsOpen.first?.compressed ?? false
             try await measure(
-                publish: publish, recorder: recorder, group: group, serverName: serverName, compressed: compressed,
-                inProcessServer: target == nil)
+                publish: publish, recorder: recorder, group: group, serverName: serverName, serverPID: serverPID,
+                compressed: compressed)
         } catch {
             await Self.closeAll(socketsOpen)
             await cluster?.stop()
@@ -114,7 +122,7 @@ struct FanoutBenchmark {
     private func measure(
         publish: @Sendable (UInt64, UInt64) throws -> Void, recorder: FanoutRecorder,
         group: MultiThreadedEventLoopGroup,
-        serverName: String, compressed: Bool, inProcessServer: Bool
+        serverName: String, serverPID: String?, compressed: Bool
     ) async throws {
         let count = sockets
         for index in 1...max(warmup, 1) where warmup > 0 {
@@ -128,7 +136,7 @@ struct FanoutBenchmark {
 
         let clientCPU0 = await Self.loopCPU(group)
         let processCPU0 = Monotonic.processCPUNanoseconds()
-        let peerCPU0 = peerPID.flatMap { ProcessStats.cpuNanoseconds(pid: $0) }
+        let serverCPU0 = serverPID.flatMap { ProcessStats.cpuNanoseconds(pid: $0) }
         let start = Monotonic.nanoseconds()
         let clock = ContinuousClock()
         let startInstant = clock.now
@@ -145,21 +153,21 @@ struct FanoutBenchmark {
         let complete = await recorder.waitForReceived((warmup + events) * count, patience: .seconds(15))
         let clientCPU = await Self.loopCPU(group) - clientCPU0
         let processCPU = Monotonic.processCPUNanoseconds() - processCPU0
-        let peerCPU1 = peerPID.flatMap { ProcessStats.cpuNanoseconds(pid: $0) }
-        let peerCPU = peerCPU0.flatMap { before in peerCPU1.map { $0 - before } }
+        let serverCPU1 = serverPID.flatMap { ProcessStats.cpuNanoseconds(pid: $0) }
+        let serverCPU = serverCPU0.flatMap { before in serverCPU1.map { Double($0 - before) } }
 
         let result = recorder.snapshot()
         let seconds = Double(result.lastReceivedAt &- start) / 1e9
         let deliveriesPerSecond = Double(result.measured) / seconds
         let latency = LatencySummary(nanoseconds: result.latencies)
-        let serverCPU: Double? = inProcessServer ? Double(processCPU - clientCPU) : peerCPU.map { Double($0) }
-        let clientCPUTotal = inProcessServer ? Double(clientCPU) : Double(processCPU)
+        let producerCPU = Double(processCPU) - Double(clientCPU)
+        let perDelivery = { (nanoseconds: Double) in nanoseconds / 1000 / Double(max(result.measured, 1)) }
         let mode =
             rate.map { String(format: "fixed rate %.0f events/s (%.0f deliveries/s offered)", $0, $0 * Double(count)) }
             ?? "window \(window) events in flight"
 
         var report = Report("fanout \(serverName) sockets=\(count) deflate=\(deflate)")
-        report.add("server", "\(serverName)\(inProcessServer ? " (in process, with KubeSim)" : " (separate process)")")
+        report.add("server", "\(serverName) (process \(serverPID ?? "unknown"))")
         report.add("load", "\(count) sockets, \(events) events after \(warmup) warm-up, \(mode)")
         report.add(
             "compression", deflate ? (compressed ? "permessage-deflate negotiated" : "offered, NOT negotiated") : "off")
@@ -175,14 +183,19 @@ struct FanoutBenchmark {
             report.add(
                 "server CPU",
                 String(
-                    format: "%.1f µs per delivery, %.0f%% of one core",
-                    serverCPU / 1000 / Double(max(result.measured, 1)), serverCPU / 1e7 / seconds))
+                    format: "%.1f µs per delivery, %.0f%% of one core (/proc of its process)", perDelivery(serverCPU),
+                    serverCPU / 1e7 / seconds))
         }
         report.add(
             "client CPU",
             String(
-                format: "%.1f µs per delivery, %.0f%% of one core (%ld loop threads)",
-                clientCPUTotal / 1000 / Double(max(result.measured, 1)), clientCPUTotal / 1e7 / seconds, clientThreads))
+                format: "%.1f µs per delivery, %.0f%% of one core (%ld loop threads)", perDelivery(Double(clientCPU)),
+                Double(clientCPU) / 1e7 / seconds, clientThreads))
+        report.add(
+            "producer CPU",
+            String(
+                format: "%.1f µs per delivery, %.0f%% of one core", perDelivery(producerCPU),
+                producerCPU / 1e7 / seconds) + (target == nil ? " (KubeSim and its writes)" : " (the /pub socket)"))
         if result.closed > 0 { report.add("closed sockets", "\(result.closed) codes \(result.closeCodes)") }
         report.set("server", serverName)
         report.set("sockets", count)
@@ -199,10 +212,9 @@ struct FanoutBenchmark {
         report.set("latency", latency)
         report.set("payload_bytes", payload)
         report.set("wire_bytes", wire)
-        if let serverCPU {
-            report.set("server_cpu_us_per_delivery", serverCPU / 1000 / Double(max(result.measured, 1)))
-        }
-        report.set("client_cpu_us_per_delivery", clientCPUTotal / 1000 / Double(max(result.measured, 1)))
+        if let serverCPU { report.set("server_cpu_us_per_delivery", perDelivery(serverCPU)) }
+        report.set("client_cpu_us_per_delivery", perDelivery(Double(clientCPU)))
+        report.set("producer_cpu_us_per_delivery", perDelivery(producerCPU))
         report.set("closed", result.closed)
         report.emit(jsonPath: jsonPath)
     }

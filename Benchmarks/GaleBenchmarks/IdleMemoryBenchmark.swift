@@ -3,11 +3,12 @@ import KubeSim
 import NIOCore
 import NIOPosix
 
-/// Memory of the gateway per WebSocket: RSS of this process (gateway and KubeSim, no clients)
-/// before and after a child process (`hold-sockets`) opens N authenticated sockets, after each
-/// subscribes to a watch (snapshot of one ConfigMap received), and after one change has flowed to
-/// every socket. Each variant (plain, deflate) runs in a fresh process: freed memory is not
-/// reliably returned to the system, so variants must not share one.
+/// Memory of the gateway per WebSocket: RSS of the gateway's process (`kubegale serve`, nothing
+/// else in it) before and after a child process (`hold-sockets`) opens N authenticated sockets,
+/// after each subscribes to a watch (snapshot of one ConfigMap received), and after one change has
+/// flowed to every socket. Each variant (plain, deflate) runs with a fresh gateway: freed memory
+/// is not reliably returned to the system, so variants must not share one. The gateway gives free
+/// heap back every second here (`--memory-trim-interval 1`), so readings follow live memory.
 struct IdleMemoryBenchmark {
     var sockets = 1000
     var mode = "both"
@@ -44,7 +45,8 @@ struct IdleMemoryBenchmark {
             try await runPeer(target: target, pid: peerPID, deflate: deflate)
             return
         }
-        let cluster = try await BenchCluster.start()
+        let cluster = try await BenchCluster.start(gateway: .init(memoryTrimSeconds: 1))
+        let gatewayPID = String(cluster.gateway.pid)
         do {
             try cluster.createNamespace("bench")
             _ = try cluster.simulator.api.create(
@@ -62,17 +64,17 @@ struct IdleMemoryBenchmark {
             _ = try await warmLines.expect("hello")
             warm.send("subscribe \(subscribe)")
             _ = try await warmLines.expect("synced")
-            let baseline = await Self.settledRSS()
+            let baseline = await Self.settledRSS(pid: gatewayPID)
 
             let child = try ChildProcess(arguments: ["hold-sockets", "--sockets", String(sockets)] + common)
             var lines = ChildLines(iterator: child.lines.makeAsyncIterator())
             _ = try await lines.expect("ready")
             child.send("wait-hello")
             let hello = try await lines.expect("hello")
-            let connected = await Self.settledRSS()
+            let connected = await Self.settledRSS(pid: gatewayPID)
             child.send("subscribe \(subscribe)")
             let synced = try await lines.expect("synced")
-            let subscribed = await Self.settledRSS()
+            let subscribed = await Self.settledRSS(pid: gatewayPID)
             try cluster.simulator.store.modify(KubeSim.ResourceCatalog.configMaps, namespace: "bench", name: "fanout") {
                 object in
                 object[path: ["data", "bench-i"]] = "1"
@@ -80,7 +82,7 @@ struct IdleMemoryBenchmark {
             }
             child.send("expect-event")
             let events = try await lines.expect("events")
-            let afterEvent = await Self.settledRSS()
+            let afterEvent = await Self.settledRSS(pid: gatewayPID)
             child.send("quit")
             child.wait()
             warm.send("quit")
@@ -92,7 +94,7 @@ struct IdleMemoryBenchmark {
             var report = Report("idle-memory \(mode) sockets=\(sockets)")
             report.add(
                 "measured",
-                "VmRSS of the gateway's process (gateway + KubeSim; clients in a child process), after malloc_trim")
+                "VmRSS of the gateway's process \(gatewayPID) (kubegale serve alone; clients in a child process), after its malloc_trim")
             report.add(
                 "compression",
                 deflate ? (compressed ? "permessage-deflate negotiated" : "offered, NOT negotiated") : "off")
@@ -175,12 +177,11 @@ struct IdleMemoryBenchmark {
         report.emit(jsonPath: jsonPath)
     }
 
-    /// RSS once allocations have settled: a pause, then freed memory handed back.
-    static func settledRSS() async -> Int {
-        try? await Task.sleep(for: .seconds(1))
-        ProcessStats.trimHeap()
-        try? await Task.sleep(for: .milliseconds(200))
-        return ProcessStats.residentKiB() ?? 0
+    /// RSS of process `pid` once allocations have settled: a pause long enough for the gateway's
+    /// once-a-second trim to have handed freed memory back after it.
+    static func settledRSS(pid: String) async -> Int {
+        try? await Task.sleep(for: .milliseconds(2200))
+        return ProcessStats.residentKiB(pid: pid) ?? 0
     }
 
     static func rss(in line: String) -> Int {

@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import GaleGateway
 import KubeSim
 import NIOCore
 import NIOHTTP1
@@ -33,10 +32,10 @@ struct ListPagingBenchmark {
     }
 
     func run() async throws {
-        let linger = Duration.milliseconds(500)
+        let linger = Duration.seconds(1)  // `serve --watch-linger` counts whole seconds
         let cluster = try await BenchCluster.start(
             simulator: .init(seedDemoData: false, podStartDelay: .milliseconds(50), tls: false),
-            live: LiveConfiguration(watchLinger: linger, cacheLists: cacheLists))
+            gateway: .init(watchLingerSeconds: 1, listCache: cacheLists))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
             try await seed(cluster)

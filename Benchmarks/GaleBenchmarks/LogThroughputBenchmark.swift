@@ -25,12 +25,16 @@ struct LogThroughputBenchmark {
         var bytes = 0
         var seconds = 0.0
         var note: String?
+        /// The gateway's CPU time over the measured interval (from /proc of its process).
+        var gatewayCPUNanoseconds: Double?
 
         var linesPerSecond: Double { Double(lines) / seconds }
+        var gatewayCPUPerLine: Double? { gatewayCPUNanoseconds.map { $0 / 1000 / Double(max(lines, 1)) } }
         var megabytesPerSecond: Double { Double(bytes) / seconds / 1e6 }
         var text: String {
             if let note, lines == 0 { return note }
             return String(format: "%.0f lines/s, %.2f MB/s", linesPerSecond, megabytesPerSecond)
+                + (gatewayCPUPerLine.map { String(format: ", gateway CPU %.2f µs per line", $0) } ?? "")
                 + (note.map { " (\($0))" } ?? "")
         }
     }
@@ -59,6 +63,7 @@ struct LogThroughputBenchmark {
             for (key, flow) in [("direct", direct), ("http", http), ("channel", channel)] {
                 report.set("\(key)_lines_per_s", flow.lines > 0 ? flow.linesPerSecond : .nan)
                 report.set("\(key)_mb_per_s", flow.lines > 0 ? flow.megabytesPerSecond : .nan)
+                if let cpu = flow.gatewayCPUPerLine { report.set("\(key)_gateway_cpu_us_per_line", cpu) }
                 if let note = flow.note { report.set("\(key)_note", note) }
             }
             report.set("configured_lines_per_s", linesPerSecond)
@@ -85,14 +90,21 @@ struct LogThroughputBenchmark {
         var flow = Flow()
         let start = ContinuousClock.now
         var measuring: ContinuousClock.Instant?
+        var cpu0: UInt64?
         for try await chunk in response.body {
             let now = ContinuousClock.now
-            if measuring == nil, now - start >= .seconds(1) { measuring = now }
+            if measuring == nil, now - start >= .seconds(1) {
+                measuring = now
+                cpu0 = cluster.gateway.cpuNanoseconds
+            }
             if let measuring {
                 flow.bytes += chunk.readableBytes
                 flow.lines += chunk.readableBytesView.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
                 if now - measuring >= .seconds(seconds) {
                     flow.seconds = (now - measuring).seconds
+                    flow.gatewayCPUNanoseconds = cpu0.flatMap { before in
+                        cluster.gateway.cpuNanoseconds.map { Double($0 - before) }
+                    }
                     break
                 }
             }
@@ -120,9 +132,13 @@ struct LogThroughputBenchmark {
         var flow = Flow()
         let start = ContinuousClock.now
         var measuring: ContinuousClock.Instant?
+        var cpu0: UInt64?
         while let message = await inbox.next(timeout: .seconds(10)) {
             let now = ContinuousClock.now
-            if measuring == nil, now - start >= .seconds(1) { measuring = now }
+            if measuring == nil, now - start >= .seconds(1) {
+                measuring = now
+                cpu0 = cluster.gateway.cpuNanoseconds
+            }
             guard let measuring else { continue }
             if Marker.contains(marker, in: message.data) {
                 flow.lines += 1
@@ -130,6 +146,9 @@ struct LogThroughputBenchmark {
             }
             if now - measuring >= .seconds(seconds) {
                 flow.seconds = (now - measuring).seconds
+                flow.gatewayCPUNanoseconds = cpu0.flatMap { before in
+                    cluster.gateway.cpuNanoseconds.map { Double($0 - before) }
+                }
                 break
             }
         }

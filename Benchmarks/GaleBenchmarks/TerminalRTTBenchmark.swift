@@ -24,7 +24,9 @@ struct TerminalRTTBenchmark {
             try cluster.createNamespace("bench")
             try cluster.createPod("term-0", namespace: "bench")
             try await cluster.waitForRunning("term-0", namespace: "bench")
+            let cpu0 = cluster.gateway.cpuNanoseconds
             let viaGateway = try await gatewayRoundTrips(cluster, group: group)
+            let gatewayCPU = cpu0.flatMap { before in cluster.gateway.cpuNanoseconds.map { Double($0 - before) } }
             let direct = try await DirectExec.roundTrips(
                 kubeconfig: try cluster.simulator.kubeconfig(), namespace: "bench", pod: "term-0",
                 keystrokes: keystrokes)
@@ -37,6 +39,11 @@ struct TerminalRTTBenchmark {
             report.add(
                 "gateway's share",
                 String(format: "p50 +%.3f ms  p99 +%.3f ms", gateway.p50 - kubesim.p50, gateway.p99 - kubesim.p99))
+            if let gatewayCPU {
+                let perKeystroke = gatewayCPU / 1000 / Double(max(viaGateway.count, 1))
+                report.add("gateway CPU", String(format: "%.1f µs per round trip (/proc of its process)", perKeystroke))
+                report.set("gateway_cpu_us_per_round_trip", perKeystroke)
+            }
             report.set("keystrokes", keystrokes)
             report.set("gateway", gateway)
             report.set("direct", kubesim)

@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import GaleGateway
 import GaleJSON
 import KubeClient
 import KubeSim
@@ -8,27 +7,25 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOWebSocket
-import ServiceLifecycle
 
-/// A KubeSim cluster and a gateway in this process, the cluster registered through the gateway's
-/// HTTP API as a user would, and an admin token: what every gateway benchmark starts from.
+/// A KubeSim cluster in this process and a gateway in a process of its own (`kubegale serve`, see
+/// ``GatewayProcess``), the cluster registered through the gateway's HTTP API as a user would,
+/// and an admin token: what every gateway benchmark starts from. KubeSim stays here so that the
+/// producer writes straight into its store, timed to the nanosecond, and the gateway's process
+/// holds nothing but the gateway.
 struct BenchCluster: Sendable {
     let simulator: KubeSimServer
-    let gateway: Gateway
-    let port: Int
-    let token: String
+    let gateway: GatewayProcess
     /// The registry id of the KubeSim cluster.
     let clusterID: Int64
-    private let group: ServiceGroup
-    private let server: Task<Void, any Error>
-    private let directory: URL
 
+    var port: Int { gateway.port }
+    var token: String { gateway.token }
     var httpBase: String { "http://127.0.0.1:\(port)/api/v1/kubernetes" }
 
     static func start(
         simulator configuration: KubeSimServer.Configuration = .init(seedDemoData: false, tls: false),
-        live: LiveConfiguration = .init(),
-        limits: WebSocketLimits = .init()
+        gateway gatewayConfiguration: GatewayProcess.Configuration = .init()
     ) async throws -> BenchCluster {
         var simLogger = Logger(label: "kubesim")
         simLogger.logLevel = .error
@@ -48,53 +45,37 @@ struct BenchCluster: Sendable {
                     ],
                 ])
         }
-
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "kubegale-bench-\(UUID().uuidString)")
-        var logger = Logger(label: "bench-gateway")
-        logger.logLevel = .error
-        var gatewayConfiguration = GatewayConfiguration(
-            port: 0, dataDirectory: directory, jwtSecret: String(repeating: "b", count: 40), webSocket: limits,
-            probeInterval: .seconds(60), live: live)
-        // KubeSim serves plain HTTP here, and every load socket is the one bench user's.
-        gatewayConfiguration.kubeconfigPolicy = KubeconfigPolicy(allowsInsecureTransport: true)
-        gatewayConfiguration.webSocketSecurity.maxSockets = 1_000_000
-        gatewayConfiguration.webSocketSecurity.maxSocketsPerSubject = 1_000_000
-        gatewayConfiguration.webSocketSecurity.maxChannelsPerSubject = 10_000_000
-        gatewayConfiguration.webSocketSecurity.maxDetachedSessions = 1_000_000
-        let gateway = try await Gateway(configuration: gatewayConfiguration, logger: logger)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let group = ServiceGroup(
-            configuration: .init(services: [ListeningService(gateway: gateway, ports: continuation)], logger: logger))
-        // Unstructured task: owns the gateway until `stop()` triggers graceful shutdown and awaits it.
-        let server = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw LoadSocketError("the gateway did not start") }
-        let token = try await gateway.tokens.issue(subject: "bench", role: .admin, clusters: .all, ttl: .seconds(7200))
-
-        var register = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/kubernetes/clusters")
-        register.method = .POST
-        register.headers.add(name: "Authorization", value: "Bearer \(token)")
-        register.headers.add(name: "Content-Type", value: "application/json")
-        let body = GaleJSON.JSONValue.object(["name": "bench", "kubeconfig": .string(try simulator.kubeconfig())])
-        register.body = .bytes(ByteBuffer(string: body.jsonString))
-        let response = try await HTTPClient.shared.execute(register, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        let envelope = try GaleJSON.JSONValue(parsing: bytes.readableBytesView)
-        guard let id = envelope["data"]?["id"]?.intValue else {
-            throw LoadSocketError("cannot register KubeSim: \(String(buffer: bytes))")
+        let gateway: GatewayProcess
+        do {
+            gateway = try await GatewayProcess.start(gatewayConfiguration)
+        } catch {
+            await simulator.stop()
+            throw error
         }
-        return BenchCluster(
-            simulator: simulator, gateway: gateway, port: port, token: token, clusterID: id, group: group,
-            server: server,
-            directory: directory)
+        do {
+            var register = HTTPClientRequest(url: "http://127.0.0.1:\(gateway.port)/api/v1/kubernetes/clusters")
+            register.method = .POST
+            register.headers.add(name: "Authorization", value: "Bearer \(gateway.token)")
+            register.headers.add(name: "Content-Type", value: "application/json")
+            let body = GaleJSON.JSONValue.object(["name": "bench", "kubeconfig": .string(try simulator.kubeconfig())])
+            register.body = .bytes(ByteBuffer(string: body.jsonString))
+            let response = try await HTTPClient.shared.execute(register, timeout: .seconds(30))
+            let bytes = try await response.body.collect(upTo: 1 << 20)
+            let envelope = try GaleJSON.JSONValue(parsing: bytes.readableBytesView)
+            guard let id = envelope["data"]?["id"]?.intValue else {
+                throw LoadSocketError("cannot register KubeSim: \(String(buffer: bytes))")
+            }
+            return BenchCluster(simulator: simulator, gateway: gateway, clusterID: id)
+        } catch {
+            await gateway.stop()
+            await simulator.stop()
+            throw error
+        }
     }
 
     func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = await server.result
+        await gateway.stop()
         await simulator.stop()
-        try? FileManager.default.removeItem(at: directory)
     }
 
     /// Options for a load socket to this gateway's `/ws`.
@@ -106,15 +87,6 @@ struct BenchCluster: Sendable {
     func createNamespace(_ name: String) throws {
         _ = try simulator.api.create(
             KubeSim.ResourceCatalog.namespaces, namespace: nil, object: ["metadata": ["name": .string(name)]])
-    }
-
-    private struct ListeningService: Service {
-        let gateway: Gateway
-        let ports: AsyncStream<Int>.Continuation
-
-        func run() async throws {
-            try await gateway.run { port in ports.yield(port) }
-        }
     }
 }
 

@@ -1,17 +1,21 @@
 import Foundation
 import Synchronization
 
-/// This benchmark binary run again as a child process, talking in lines: the parent writes
-/// commands to its stdin and reads its reports from its stdout.
-final class ChildProcess {
+/// A child process talking in lines: the parent writes commands to its stdin and reads its
+/// reports from its stdout. By default this benchmark binary run again; `GatewayProcess` runs
+/// `kubegale serve` with it.
+///
+/// Sendable: every stored property is immutable and itself Sendable (Foundation's `Process` and
+/// `FileHandle` are), so the handle may be kept by Sendable values such as `BenchCluster`.
+final class ChildProcess: Sendable {
     private let process: Process
     private let input: FileHandle
     let lines: AsyncStream<String>
 
-    /// Starts `kubegale-bench ARGUMENTS...`.
-    init(arguments: [String]) throws {
+    /// Starts `EXECUTABLE ARGUMENTS...`; without an executable, `kubegale-bench ARGUMENTS...`.
+    init(executable: URL? = nil, arguments: [String]) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.executableURL = executable ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = arguments
         let stdin = Pipe()
         let stdout = Pipe()
@@ -47,6 +51,19 @@ final class ChildProcess {
     }
 
     func wait() {
+        try? input.close()
+        process.waitUntilExit()
+    }
+
+    /// Sends SIGTERM and waits up to `patience` for the process to exit, then sends SIGKILL.
+    func terminate(patience: Duration = .seconds(15)) async {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = ContinuousClock.now + patience
+        while process.isRunning, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? input.close()
         process.waitUntilExit()
     }

@@ -27,13 +27,4 @@ enum ProcessStats {
         let ticks = UInt64(sysconf(Int32(_SC_CLK_TCK)))
         return (user + system) * 1_000_000_000 / max(ticks, 1)
     }
-
-    /// Returns freed heap memory to the system where the allocator allows, so that RSS readings
-    /// reflect live memory rather than the allocator's free lists.
-    static func trimHeap() {
-        // malloc_trim is glibc's and not in the Glibc module map: look it up at run time.
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
-        typealias MallocTrim = @convention(c) (Int) -> Int32
-        _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
-    }
 }
