@@ -11,7 +11,7 @@
 # kubegale-bench), the load clients and the producer in kubegale-bench; the open-file limit is
 # raised for both. Outputs go to .bench-output/: results.jsonl (one JSON line per benchmark),
 # one log per run, machine.txt, summary.txt, and history.jsonl (one line per bench.sh run with
-# time and commit; the summary compares every figure with the previous line).
+# time and commit; the summary compares every figure with the latest earlier run measuring it).
 #
 # Environment: BENCH_SOCKETS ("100 1000 10000"), BENCH_DELIVERIES (200000 per throughput run: events =
 # deliveries / sockets, at least 100), BENCH_REPEAT (1; the summary

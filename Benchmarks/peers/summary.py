@@ -5,8 +5,8 @@ server's CPU µs per delivery, and the other benchmarks' figures next to the tar
 shared/PERFORMANCE.md.
 
 With --history FILE (scripts/bench.sh passes .bench-output/history.jsonl, kept out of git) it
-then compares every figure with the previous run in FILE and appends this run to it: one line
-with the time, the commit and this run's records.
+then compares every figure with the latest earlier run in FILE that measured it, and appends this
+run to FILE: one line with the time, the commit, the load average and this run's records.
 
     summary.py RESULTS [--history FILE --commit REV [--dirty N] [--parts "fanout ..."]]
 """
@@ -224,35 +224,44 @@ def load_history(path):
         return []
 
 
-def compare(previous, records):
-    """Prints each figure of this run next to the previous run's."""
+def compare(history, records):
+    """Prints each figure of this run next to the same figure of the latest earlier run that has
+    it (runs of other parts in between are skipped), grouped by that run."""
     print()
-    if previous is None:
+    if not history:
         print("Against the previous run: none in the history yet.")
         return
-    print(
-        f"Against the previous run ({previous.get('time', '?')}, commit {previous.get('commit', '?')}, "
-        f"load {previous.get('load', '?')}): now/before, ! where it got more than 10% worse"
-    )
-    before, now = figures(previous.get("records", [])), figures(records)
-    names = [n for n in now if n in before]
-    if not names:
-        print("  no figure in common")
-        return
-    width = max(len(n) for n in names)
-    for name in names:
-        value, unit, better = now[name]
-        old = before[name][0]
-        ratio = value / old if old else None
-        worse = ratio is not None and (ratio > 1.1 if better == "lower" else ratio < 1 / 1.1)
+    now = figures(records)
+    earlier = [figures(entry.get("records", [])) for entry in history]
+    groups = defaultdict(list)
+    for name in now:
+        for index in range(len(history) - 1, -1, -1):
+            if name in earlier[index]:
+                groups[index].append(name)
+                break
+    if not groups:
+        print("Against the previous runs: no figure in common with any run in the history.")
+    for index in sorted(groups, reverse=True):
+        entry, names = history[index], groups[index]
         print(
-            f"  {name:<{width}}  {old:>12.2f} -> {value:>12.2f} {unit:<14} "
-            + (f"{ratio:.2f}x" if ratio is not None else f"{value - old:+.2f}")
-            + (" !" if worse else "")
+            f"Against the run of {entry.get('time', '?')} (commit {entry.get('commit', '?')}, "
+            f"{entry.get('dirty', 0)} uncommitted, load {entry.get('load', '?')}): before -> now, now/before, "
+            "! where more than 10% worse"
         )
-    new = sorted(set(now) - set(before))
+        width = max(len(n) for n in names)
+        for name in names:
+            value, unit, better = now[name]
+            old = earlier[index][name][0]
+            ratio = value / old if old else None
+            worse = ratio is not None and (ratio > 1.1 if better == "lower" else ratio < 1 / 1.1)
+            print(
+                f"  {name:<{width}}  {old:>11.2f} -> {value:>11.2f} {unit:<14} "
+                + (f"{ratio:.2f}x" if ratio is not None else f"{value - old:+.2f}")
+                + (" !" if worse else "")
+            )
+    new = sorted(name for name in now if not any(name in figures_of for figures_of in earlier))
     if new:
-        print(f"  not in the previous run: {', '.join(new)}")
+        print(f"  first time measured: {', '.join(new)}")
 
 
 def main():
@@ -269,7 +278,7 @@ def main():
     if not arguments.history:
         return
     history = load_history(arguments.history)
-    compare(history[-1] if history else None, records)
+    compare(history, records)
     with open("/proc/loadavg") as handle:
         load_average = " ".join(handle.read().split()[:3])
     entry = {
