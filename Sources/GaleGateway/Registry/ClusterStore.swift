@@ -1,8 +1,9 @@
 public import Foundation
 
 /// Where registered clusters live. SQLite (``SQLiteClusterStore``) is the embedded default;
-/// ``PostgresClusterStore`` is shared by several gateway replicas.
-public protocol ClusterStore: Sendable {
+/// ``PostgresClusterStore`` is shared by several gateway replicas. The same database keeps the
+/// features' documents (``DocumentStore``).
+public protocol ClusterStore: DocumentStore {
     /// A page of clusters whose name or description contains `keyword`, limited to `ids` when
     /// given, ordered by id; with the total count of matches.
     func list(keyword: String?, ids: Set<Int64>?, offset: Int, limit: Int) async throws -> (

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 import Logging
 import PostgresNIO
 
@@ -53,7 +54,8 @@ extension PostgresClusterStore {
         case let error as PSQLError: error.code != .server
         case let error as PostgresTransactionError:
             [error.beginError, error.closureError, error.commitError].contains { $0.map(isUnavailable) == true }
-        case is PostgresDecodingError, is APIError, is ClusterStoreError, is ConfigurationError, is CancellationError:
+        case is PostgresDecodingError, is APIError, is ClusterStoreError, is DocumentStoreError, is ConfigurationError,
+            is CancellationError, is JSONParseError:
             false
         default: true
         }

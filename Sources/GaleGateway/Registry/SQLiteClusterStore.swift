@@ -3,7 +3,7 @@ import GRDB
 
 /// The embedded default ``ClusterStore``: one SQLite file in the data directory, in WAL mode.
 public final class SQLiteClusterStore: ClusterStore {
-    private let database: DatabasePool
+    let database: DatabasePool
 
     /// Opens (creating and migrating as needed) the database at `path`.
     public init(path: String) throws {
@@ -35,6 +35,7 @@ public final class SQLiteClusterStore: ClusterStore {
             try db.execute(sql: "ALTER TABLE cluster ADD COLUMN impersonate BOOLEAN NOT NULL DEFAULT 1")
             try db.execute(sql: "ALTER TABLE cluster ADD COLUMN node_terminal BOOLEAN NOT NULL DEFAULT 0")
         }
+        registerDocumentMigrations(&migrator)
         return migrator
     }
 
