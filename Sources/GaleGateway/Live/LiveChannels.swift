@@ -21,6 +21,8 @@ struct LiveChannels: Sendable {
     let logger: Logger
     /// Where watch resumes and conflations are counted.
     var gatewayMetrics: GatewayMetrics? = nil
+    /// The live topologies, shared by the `topology` channels of every session.
+    let topologies = TopologyFeeds()
 
     /// Opens the channel of `frame` on `session`: when this returns, `subscribed` is queued and
     /// the channel runs. Throws the ``APIError`` to answer with otherwise.
@@ -43,6 +45,8 @@ struct LiveChannels: Sendable {
             try await openWatch(
                 frame.stream == "watch" ? .watch : .events, key: key, access: access, resumeFrom: resumeFrom,
                 id: frame.id, session: session)
+        case "topology":
+            try await subscribeTopology(frame, record: record, session: session)
         case "metrics":
             try await openMetrics(options, record: record, principal: principal, id: frame.id, session: session)
         case "logs":

@@ -99,6 +99,7 @@ public final class Gateway: Service {
             lists: configuration.live.cacheLists ? CachedLists(hub: hub, reviews: reviews) : nil)
         table.add(contentsOf: access.clusterOperations)
         table.add(contentsOf: ResourceOperations(access: access, confirmations: confirmations).operations)
+        table.add(contentsOf: TopologyOperations(access: access).operations)
         metricsHistory = MetricsHistory(capacity: metricsSampling.capacity)
         table.add(
             contentsOf: SpecialOperations(

@@ -15,7 +15,7 @@ enum ChannelInput: Sendable {
 
 /// The kinds of channel a session runs.
 enum ChannelKind: String, Sendable {
-    case watch, logs, events, metrics, exec, upload, download
+    case watch, logs, events, metrics, topology, exec, upload, download
 
     /// Whether the channel survives its socket for the resume window. An exec does not: closing
     /// the browser ends the shell. Neither does a file transfer: its bytes are not replayed.
@@ -23,14 +23,14 @@ enum ChannelKind: String, Sendable {
     /// requests); input for the others is refused at once.
     var takesInput: Bool {
         switch self {
-        case .watch, .exec, .upload, .download: true
+        case .watch, .topology, .exec, .upload, .download: true
         case .logs, .events, .metrics: false
         }
     }
 
     var isResumable: Bool {
         switch self {
-        case .watch, .logs, .events, .metrics: true
+        case .watch, .logs, .events, .metrics, .topology: true
         case .exec, .upload, .download: false
         }
     }
