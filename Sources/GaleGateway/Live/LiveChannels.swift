@@ -27,6 +27,10 @@ struct LiveChannels: Sendable {
     /// Opens the channel of `frame` on `session`: when this returns, `subscribed` is queued and
     /// the channel runs. Throws the ``APIError`` to answer with otherwise.
     func subscribe(_ frame: ClientFrame.Subscribe, session: LiveSession) async throws(APIError) {
+        if ClusterSelection.isSelection(frame.cluster) {
+            try await subscribeMerged(frame, session: session)
+            return
+        }
         let principal = session.principal
         let (record, _) = try await cluster(frame.cluster, principal: principal)
         let options = SubscribeOptions(frame)

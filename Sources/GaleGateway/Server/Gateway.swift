@@ -100,6 +100,8 @@ public final class Gateway: Service {
         table.add(contentsOf: access.clusterOperations)
         table.add(contentsOf: ResourceOperations(access: access, confirmations: confirmations).operations)
         table.add(contentsOf: TopologyOperations(access: access).operations)
+        table.add(contentsOf: MergedListOperations(access: access).operations)
+        table.add(contentsOf: ClusterOverview(access: access).operations)
         metricsHistory = MetricsHistory(capacity: metricsSampling.capacity)
         table.add(
             contentsOf: SpecialOperations(

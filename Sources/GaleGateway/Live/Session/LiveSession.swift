@@ -141,7 +141,12 @@ final class LiveSession: Sendable {
     /// Whether `principal` may keep `channel`: its cluster in scope, and a role at least the
     /// one it was opened with.
     private static func may(_ principal: Principal, see channel: Channel) -> Bool {
-        if let cluster = channel.cluster, !principal.canAccess(cluster: cluster) { return false }
+        // A channel over several clusters names them all (`1,2`): each must be in scope.
+        if let cluster = channel.cluster,
+            !cluster.split(separator: ",").allSatisfy({ principal.canAccess(cluster: String($0)) })
+        {
+            return false
+        }
         return principal.role >= channel.role
     }
 
