@@ -24,9 +24,12 @@ struct ResourceOperations: Sendable {
             operations.append(Operation(.get, item, role: .viewer, action: "read \(plural)") { input in
                 let namespace = try namespace(family.resource, input)
                 let name = try input.string("name")
+                let yaml = try YAMLEditor.wantsYAML(input)
+                let keepManagedFields = try input.optionalBool("managed_fields") ?? false
                 return try await access.call(input) { record, client in
-                    let object = try await client.get(family.resource, namespace: namespace, name: name)
-                    return redactsValues(family.resource, input.principal, record) ? SecretRedaction.redacted(object) : object
+                    var object = try await client.get(family.resource, namespace: namespace, name: name)
+                    if redactsValues(family.resource, input.principal, record) { object = SecretRedaction.redacted(object) }
+                    return yaml ? YAMLEditor.document(object, keepManagedFields: keepManagedFields) : object
                 }
             })
         }

@@ -98,7 +98,9 @@ public final class Gateway: Service {
             registry: registry, connections: connections,
             lists: configuration.live.cacheLists ? CachedLists(hub: hub, reviews: reviews) : nil)
         table.add(contentsOf: access.clusterOperations)
-        table.add(contentsOf: ResourceOperations(access: access, confirmations: confirmations).operations)
+        let resources = ResourceOperations(access: access, confirmations: confirmations)
+        table.add(contentsOf: resources.operations)
+        table.add(contentsOf: YAMLEditorOperations(resources: resources).operations)
         table.add(contentsOf: TopologyOperations(access: access).operations)
         table.add(contentsOf: MergedListOperations(access: access).operations)
         table.add(contentsOf: ClusterOverview(access: access).operations)
