@@ -52,6 +52,8 @@ public struct GatewayConfiguration: Sendable {
     /// How often memory the allocator holds free is given back to the system (glibc's
     /// `malloc_trim`), so that resident memory follows what is in use; `nil` never.
     public var memoryTrimInterval: Duration? = .seconds(30)
+    /// Alert rules: how often they are evaluated, and how their webhooks are called.
+    public var alerts = AlertConfiguration()
 
     public init(
         host: String = "127.0.0.1",
