@@ -10,7 +10,9 @@ import Testing
 /// the live `topology` stream through the gateway against KubeSim's demo namespace.
 @Suite(.timeLimit(.minutes(2)))
 struct TopologyTests {
-    private static func object(_ name: String, namespace: String? = "shop", uid: String? = nil, _ extra: JSONValue = [:])
+    private static func object(
+        _ name: String, namespace: String? = "shop", uid: String? = nil, _ extra: JSONValue = [:]
+    )
         -> JSONValue
     {
         var metadata: [String: JSONValue] = ["name": .string(name), "uid": .string(uid ?? "uid-\(name)")]
@@ -32,38 +34,53 @@ struct TopologyTests {
             "Deployment": [object("web", ["spec": ["replicas": 2], "status": ["readyReplicas": 1]])],
             "ReplicaSet": [object("web-7f", ["metadata": owner("Deployment", "web")])],
             "Pod": [
-                object("web-7f-a", [
-                    "metadata": ["labels": ["app": "web"], "ownerReferences": [["kind": "ReplicaSet", "name": "web-7f"]]],
-                    "spec": [
-                        "nodeName": "node-1",
-                        "volumes": [
-                            ["name": "data", "persistentVolumeClaim": ["claimName": "data"]],
-                            ["name": "conf", "configMap": ["name": "web-config"]],
-                            ["name": "p", "projected": ["sources": [["secret": ["name": "tls"]]]]],
+                object(
+                    "web-7f-a",
+                    [
+                        "metadata": [
+                            "labels": ["app": "web"], "ownerReferences": [["kind": "ReplicaSet", "name": "web-7f"]],
                         ],
-                        "containers": [
-                            [
-                                "name": "web",
-                                "env": [["name": "PASSWORD", "valueFrom": ["secretKeyRef": ["name": "db", "key": "pw"]]]],
-                                "envFrom": [["configMapRef": ["name": "flags"]]],
-                            ]
+                        "spec": [
+                            "nodeName": "node-1",
+                            "volumes": [
+                                ["name": "data", "persistentVolumeClaim": ["claimName": "data"]],
+                                ["name": "conf", "configMap": ["name": "web-config"]],
+                                ["name": "p", "projected": ["sources": [["secret": ["name": "tls"]]]]],
+                            ],
+                            "containers": [
+                                [
+                                    "name": "web",
+                                    "env": [
+                                        [
+                                            "name": "PASSWORD",
+                                            "valueFrom": ["secretKeyRef": ["name": "db", "key": "pw"]],
+                                        ]
+                                    ],
+                                    "envFrom": [["configMapRef": ["name": "flags"]]],
+                                ]
+                            ],
                         ],
-                    ],
-                    "status": ["phase": "Running"],
-                ]),
-                object("report-1-x", [
-                    "metadata": ["labels": ["app": "report"], "ownerReferences": [["kind": "Job", "name": "report-1"]]],
-                    "status": ["phase": "Succeeded"],
-                ]),
+                        "status": ["phase": "Running"],
+                    ]),
+                object(
+                    "report-1-x",
+                    [
+                        "metadata": [
+                            "labels": ["app": "report"], "ownerReferences": [["kind": "Job", "name": "report-1"]],
+                        ],
+                        "status": ["phase": "Succeeded"],
+                    ]),
             ],
             "CronJob": [object("report")],
             "Job": [object("report-1", ["metadata": owner("CronJob", "report")])],
             "Service": [object("web", ["spec": ["selector": ["app": "web"]]])],
             "Endpoints": [object("web")],
             "Ingress": [
-                object("web", [
-                    "spec": ["rules": [["http": ["paths": [["backend": ["service": ["name": "web"]]]]]]]]
-                ])
+                object(
+                    "web",
+                    [
+                        "spec": ["rules": [["http": ["paths": [["backend": ["service": ["name": "web"]]]]]]]]
+                    ])
             ],
             "PersistentVolumeClaim": [object("data", ["spec": ["volumeName": "pv-1"], "status": ["phase": "Bound"]])],
             "PersistentVolume": [object("pv-1", namespace: nil), object("pv-unused", namespace: nil)],
@@ -126,10 +143,14 @@ struct TopologyTests {
         let before = TopologyBuilder.graph(Self.shop)
         var objects = Self.shop
         objects["Pod"]!.append(
-            Self.object("web-7f-b", [
-                "metadata": ["labels": ["app": "web"], "ownerReferences": [["kind": "ReplicaSet", "name": "web-7f"]]],
-                "spec": ["nodeName": "node-2"], "status": ["phase": "Pending"],
-            ]))
+            Self.object(
+                "web-7f-b",
+                [
+                    "metadata": [
+                        "labels": ["app": "web"], "ownerReferences": [["kind": "ReplicaSet", "name": "web-7f"]],
+                    ],
+                    "spec": ["nodeName": "node-2"], "status": ["phase": "Pending"],
+                ]))
         objects["Job"] = []
         objects["Deployment"] = [Self.object("web", ["spec": ["replicas": 2], "status": ["readyReplicas": 2]])]
         let after = TopologyBuilder.graph(objects)
@@ -153,9 +174,10 @@ struct TopologyTests {
 
     /// `from type to` for every edge of a served graph.
     private static func edges(_ graph: JSONValue?) -> Set<String> {
-        Set((graph?["edges"]?.arrayValue ?? []).map { edge in
-            "\(edge["from"]?.stringValue ?? "") \(edge["type"]?.stringValue ?? "") \(edge["to"]?.stringValue ?? "")"
-        })
+        Set(
+            (graph?["edges"]?.arrayValue ?? []).map { edge in
+                "\(edge["from"]?.stringValue ?? "") \(edge["type"]?.stringValue ?? "") \(edge["to"]?.stringValue ?? "")"
+            })
     }
 
     @Test("GET /topology draws KubeSim's demo namespace, and one workload of it")
@@ -177,7 +199,8 @@ struct TopologyTests {
             #expect(edges.contains("Ingress/demo/nginx routes Service/demo/nginx"))
             #expect(edges.contains("Ingress/demo/nginx routes Service/demo/api"))
             let replicaSet = try #require(
-                edges.first { $0.hasPrefix("Deployment/demo/nginx owns ReplicaSet/demo/nginx-") }?.split(separator: " ").last)
+                edges.first { $0.hasPrefix("Deployment/demo/nginx owns ReplicaSet/demo/nginx-") }?.split(separator: " ")
+                    .last)
             let nginxPods = edges.filter { $0.hasPrefix("\(replicaSet) owns Pod/demo/nginx-") }
             #expect(nginxPods.count == 3)
             #expect(edges.contains { $0.hasPrefix("DaemonSet/demo/log-agent owns Pod/demo/log-agent-") })
@@ -187,12 +210,23 @@ struct TopologyTests {
             #expect(pod["uid"]?.stringValue?.isEmpty == false)
             #expect(pod["namespace"] == "demo")
 
-            let (_, focused) = try await cluster.get("/topology", ["namespace": "demo", "kind": "deployment", "name": "nginx"])
+            let (_, focused) = try await cluster.get(
+                "/topology", ["namespace": "demo", "kind": "deployment", "name": "nginx"])
             let focusedEdges = Self.edges(focused["data"])
             #expect(focusedEdges.contains("Ingress/demo/nginx routes Service/demo/nginx"))
             #expect(!focusedEdges.contains { $0.contains("redis") || $0.contains("Deployment/demo/api") })
 
-            let (missing, envelope) = try await cluster.get("/topology", ["namespace": "demo", "kind": "Deployment", "name": "nope"])
+            // The demo's RBAC lets viewers read everything but Secrets: their graph has none.
+            #expect(nodes.contains { $0.hasPrefix("Secret/demo/") })
+            let viewer = try await cluster.gateway.token(.viewer)
+            let (_, viewed) = try await cluster.get("/topology", ["namespace": "demo"], token: viewer)
+            let viewedNodes = (viewed["data"]?["nodes"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+            #expect(viewed["code"] == 0)
+            #expect(viewedNodes.contains { $0.hasPrefix("Pod/demo/") })
+            #expect(!viewedNodes.contains { $0.hasPrefix("Secret/") })
+
+            let (missing, envelope) = try await cluster.get(
+                "/topology", ["namespace": "demo", "kind": "Deployment", "name": "nope"])
             #expect(missing == 404 && envelope["code"] == 1004)
             let (_, noNamespace) = try await cluster.get("/topology", ["namespace": "nowhere"])
             #expect(noNamespace["code"] == 1003)
@@ -224,7 +258,8 @@ struct TopologyTests {
                             nodes = Set((fields["nodes"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue })
                             edges = Self.edges(.object(fields))
                         } else {
-                            nodes.formUnion((fields["nodesAdded"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue })
+                            nodes.formUnion(
+                                (fields["nodesAdded"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue })
                             nodes.subtract((fields["nodesRemoved"]?.arrayValue ?? []).compactMap(\.stringValue))
                             edges.formUnion(Self.edges(["edges": fields["edgesAdded"] ?? []]))
                             edges.subtract(Self.edges(["edges": fields["edgesRemoved"] ?? []]))
@@ -239,7 +274,8 @@ struct TopologyTests {
                 let before = nodes.filter { $0.hasPrefix("Pod/demo/nginx-") }
                 #expect(before.count == 3)
 
-                let (_, scaled) = try await cluster.send(.POST, "/deployments/nginx/scale", ["namespace": "demo", "replicas": 4])
+                let (_, scaled) = try await cluster.send(
+                    .POST, "/deployments/nginx/scale", ["namespace": "demo", "replicas": 4])
                 #expect(scaled["code"] == 0)
                 var added: String?
                 while added == nil {
@@ -251,7 +287,8 @@ struct TopologyTests {
                 }
                 let pod = try #require(added)
 
-                let (_, down) = try await cluster.send(.POST, "/deployments/nginx/scale", ["namespace": "demo", "replicas": 3])
+                let (_, down) = try await cluster.send(
+                    .POST, "/deployments/nginx/scale", ["namespace": "demo", "replicas": 3])
                 #expect(down["code"] == 0)
                 while nodes.filter({ $0.hasPrefix("Pod/demo/nginx-") }).count > 3 {
                     apply(try await socket.receive())

@@ -35,16 +35,21 @@ struct ClusterOverview: Sendable {
         let reader = ClusterObjects(access: access)
         let outcomes = await MergedListOperations.perCluster(members, input: input) { record in
             let client = try await access.connections.client(for: record, as: principal)
-            async let nodes = reader.list(Self.nodes, namespace: nil, record: record, client: client, principal: principal)
-            async let pods = reader.list(Self.pods, namespace: nil, record: record, client: client, principal: principal)
+            async let nodes = reader.list(
+                Self.nodes, namespace: nil, record: record, client: client, principal: principal)
+            async let pods = reader.list(
+                Self.pods, namespace: nil, record: record, client: client, principal: principal)
             async let events = reader.list(
                 Self.events, namespace: nil, fieldSelector: "type=Warning", record: record, client: client,
                 principal: principal)
-            return Self.summary(nodes: try await nodes, pods: try await pods, events: try await events, warnings: Int(warnings))
+            return Self.summary(
+                nodes: try await nodes, pods: try await pods, events: try await events, warnings: Int(warnings))
         }
         var items: [JSONValue] = []
         for outcome in outcomes {
-            guard case .object(var entry) = ClusterSelection.report(id: outcome.id, name: outcome.name, error: outcome.error)
+            guard
+                case .object(var entry) = ClusterSelection.report(
+                    id: outcome.id, name: outcome.name, error: outcome.error)
             else { continue }
             if case .cluster(let record)? = members.first(where: { $0.id == outcome.id }) {
                 entry["name"] = .string(record.name)
@@ -89,7 +94,10 @@ struct ClusterOverview: Sendable {
 
     /// When an event last happened (RFC 3339 strings of one format sort by time).
     static func time(of event: JSONValue) -> String {
-        for value in [event["lastTimestamp"], event["eventTime"], event["series"]?["lastObservedTime"], event["metadata"]?["creationTimestamp"]] {
+        for value in [
+            event["lastTimestamp"], event["eventTime"], event["series"]?["lastObservedTime"],
+            event["metadata"]?["creationTimestamp"],
+        ] {
             if let text = value?.stringValue, !text.isEmpty { return text }
         }
         return ""

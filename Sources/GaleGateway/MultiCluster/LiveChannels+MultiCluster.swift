@@ -43,7 +43,7 @@ extension LiveChannels {
                 do {
                     let access = try await mergedWatchAccess(key, principal: principal, record: record)
                     members.append(MergedWatchChannel.Member(key: key, access: access))
-                } catch where error.code == .forbidden && selection.ids == nil {
+                } catch  where error.code == .forbidden && selection.ids == nil {
                     continue  // `*` means the clusters the user may watch this on
                 }
             }
@@ -76,7 +76,7 @@ extension LiveChannels {
             interval: connections.impersonation.accessReviewTTL)
         do {
             try await access.check()
-        } catch where error.code == .clusterUnreachable {
+        } catch  where error.code == .clusterUnreachable {
             // A cluster that is down cannot answer now; the channel asks again while it delivers.
         }
         return access

@@ -30,7 +30,8 @@ struct MergedListOperations: Sendable {
     func list(_ resource: KubeResource, _ input: OperationInput) async throws -> JSONValue {
         let selection = try ClusterSelection(try input.optionalString("cluster_id") ?? "*")
         let paging = try input.paging()
-        let namespace = resource.namespaced ? try input.optionalString("namespace").flatMap { $0.isEmpty ? nil : $0 } : nil
+        let namespace =
+            resource.namespaced ? try input.optionalString("namespace").flatMap { $0.isEmpty ? nil : $0 } : nil
         let keyword = try input.optionalString("keyword")?.lowercased()
         let labelSelector = try input.optionalString("labelSelector").flatMap { $0.isEmpty ? nil : $0 }
         let fieldSelector = try input.optionalString("fieldSelector").flatMap { $0.isEmpty ? nil : $0 }

@@ -102,12 +102,14 @@ struct MergedWatchChannel: Sendable {
                 watch = try await hub.subscribe(member.key, mailbox: mailbox)
             } catch {
                 context.status(cluster: cluster, state: UpstreamState.unreachable.rawValue, reason: Self.reason(error))
-                if !counted {
+                // A cluster deleted from the registry is not coming back under this id.
+                let removed = (error as? APIError)?.code == .clusterNotFound
+                if !counted || removed {
                     // The snapshot of a cluster that is down is empty, so `synced` is not held up.
                     merged.put(.start(WatchStart(objects: [])))
                     counted = true
                 }
-                guard (try? await Task.sleep(for: backoff.next())) != nil else { return }
+                guard !removed, (try? await Task.sleep(for: backoff.next())) != nil else { return }
                 continue
             }
             await state.joined(cluster, watch: watch, mailbox: mailbox)

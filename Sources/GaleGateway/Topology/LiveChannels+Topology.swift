@@ -18,7 +18,8 @@ extension LiveChannels {
             kind: try options.string("kind"), name: try options.string("name"), namespace: namespace)
         let principal = session.principal
         do {
-            try await SpecialOperations.requireNamespace(namespace, client: try await connections.client(for: record, as: nil))
+            try await SpecialOperations.requireNamespace(
+                namespace, client: try await connections.client(for: record, as: nil))
         } catch let error as APIError {
             throw error
         } catch let error as KubeError {
@@ -31,7 +32,8 @@ extension LiveChannels {
             interval: connections.impersonation.accessReviewTTL)
         access.initialKinds = await access.kinds(keeping: [])
         guard !access.initialKinds.isEmpty else {
-            throw APIError.forbidden("the cluster's RBAC lets you list none of the topology's resources in \(namespace)")
+            throw APIError.forbidden(
+                "the cluster's RBAC lets you list none of the topology's resources in \(namespace)")
         }
         let key = TopologyFeed.Key(cluster: record.id, namespace: namespace)
         let feed: TopologyFeed

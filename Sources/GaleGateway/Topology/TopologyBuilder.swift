@@ -94,7 +94,9 @@ enum TopologyBuilder {
             if let name = volume["configMap"]?["name"]?.stringValue { references.append(("ConfigMap", name, "uses")) }
             if let name = volume["secret"]?["secretName"]?.stringValue { references.append(("Secret", name, "uses")) }
             for source in volume["projected"]?["sources"]?.arrayValue ?? [] {
-                if let name = source["configMap"]?["name"]?.stringValue { references.append(("ConfigMap", name, "uses")) }
+                if let name = source["configMap"]?["name"]?.stringValue {
+                    references.append(("ConfigMap", name, "uses"))
+                }
                 if let name = source["secret"]?["name"]?.stringValue { references.append(("Secret", name, "uses")) }
             }
         }
@@ -104,11 +106,17 @@ enum TopologyBuilder {
         for container in containers {
             for variable in container["env"]?.arrayValue ?? [] {
                 let source = variable["valueFrom"]
-                if let name = source?["configMapKeyRef"]?["name"]?.stringValue { references.append(("ConfigMap", name, "uses")) }
-                if let name = source?["secretKeyRef"]?["name"]?.stringValue { references.append(("Secret", name, "uses")) }
+                if let name = source?["configMapKeyRef"]?["name"]?.stringValue {
+                    references.append(("ConfigMap", name, "uses"))
+                }
+                if let name = source?["secretKeyRef"]?["name"]?.stringValue {
+                    references.append(("Secret", name, "uses"))
+                }
             }
             for source in container["envFrom"]?.arrayValue ?? [] {
-                if let name = source["configMapRef"]?["name"]?.stringValue { references.append(("ConfigMap", name, "uses")) }
+                if let name = source["configMapRef"]?["name"]?.stringValue {
+                    references.append(("ConfigMap", name, "uses"))
+                }
                 if let name = source["secretRef"]?["name"]?.stringValue { references.append(("Secret", name, "uses")) }
             }
         }
@@ -129,7 +137,8 @@ enum TopologyBuilder {
 
     /// The short state of an object (see ``TopologyGraph/Node/status``).
     static func status(kind: String, _ object: JSONValue) -> String {
-        let spec = object["spec"], status = object["status"]
+        let spec = object["spec"]
+        let status = object["status"]
         func count(_ value: JSONValue?) -> Int64 { value?.intValue ?? 0 }
         switch kind {
         case "Pod":

@@ -76,7 +76,12 @@ struct TopologyChannel: Sendable {
         func note() { requested.withLock { $0 = true } }
 
         /// Whether one was asked for since the last call.
-        func take() -> Bool { requested.withLock { value in defer { value = false }; return value } }
+        func take() -> Bool {
+            requested.withLock { value in
+                defer { value = false }
+                return value
+            }
+        }
     }
 
     static func fields(_ graph: TopologyGraph) -> [String: JSONValue] {
@@ -103,9 +108,10 @@ struct TopologyAccess: Sendable {
         var allowed: Set<String> = []
         for resource in TopologySources.resources {
             do {
-                try await reviews.authorize(principal, on: record, verb: "list", resource: resource, namespace: namespace)
+                try await reviews.authorize(
+                    principal, on: record, verb: "list", resource: resource, namespace: namespace)
                 allowed.insert(resource.kind)
-            } catch where error.code == .forbidden {
+            } catch  where error.code == .forbidden {
                 continue
             } catch {
                 if kept.contains(resource.kind) { allowed.insert(resource.kind) }

@@ -134,7 +134,8 @@ actor TopologyFeed {
                 // The snapshot's objects as JSON, from the watch's memory; changes queued behind
                 // the start are applied on top and converge on the latest state.
                 if let snapshot = try? await watch.objectsNow() {
-                    objects[kind] = Dictionary(snapshot.objects.map { (WatchChange.key(of: $0), $0) }, uniquingKeysWith: { $1 })
+                    objects[kind] = Dictionary(
+                        snapshot.objects.map { (WatchChange.key(of: $0), $0) }, uniquingKeysWith: { $1 })
                 }
             case .change(let change):
                 objects[kind, default: [:]][change.key] = change.kind == .deleted ? nil : change.object

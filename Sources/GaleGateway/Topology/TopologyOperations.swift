@@ -21,7 +21,8 @@ struct TopologyOperations: Sendable {
     /// the graph rather than failing it.
     func topology(_ input: OperationInput) async throws -> JSONValue {
         let namespace = try input.string("namespace")
-        let root = try Self.root(kind: try input.optionalString("kind"), name: try input.optionalString("name"), namespace: namespace)
+        let root = try Self.root(
+            kind: try input.optionalString("kind"), name: try input.optionalString("name"), namespace: namespace)
         return try await access.call(input) { record, client in
             try await SpecialOperations.requireNamespace(namespace, client: client)
             let objects = try await Self.objects(
