@@ -157,9 +157,10 @@ def others(records):
                 f"events each): resumed {record['resumed']}/{record['sockets']}, time to resumed hello "
                 f"p50 {fmt_ms(resumed['p50_ms'])} p99 {fmt_ms(resumed['p99_ms'])} max {fmt_ms(resumed['max_ms'])} ms; "
                 f"all missed events by {fmt_ms(caught['max_ms'])} ms; lost {record['events_lost']}, doubled "
-                f"{record['events_doubled']}; gateway CPU {fmt_us(record.get('gateway_cpu_us_per_resume'))} per resume, "
-                f"{record.get('gateway_cpu_ms', 0):.0f} ms in all (clients' process {record.get('clients_cpu_ms', 0):.0f} ms)"
-                f"  (target: all resumed within 5 s, 0 lost)"
+                f"{record['events_doubled']}; gateway CPU {fmt_us(record.get('gateway_cpu_us_per_resume'))} per resume"
+                + (f", {record['gateway_cpu_ms']:.0f} ms in all" if "gateway_cpu_ms" in record else "")
+                + (f" (clients' process {record['clients_cpu_ms']:.0f} ms)" if "clients_cpu_ms" in record else "")
+                + "  (target: all resumed within 5 s, 0 lost)"
             )
         elif name.startswith("list-paging"):
             def lat(k):
