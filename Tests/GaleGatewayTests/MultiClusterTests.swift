@@ -15,9 +15,10 @@ import Testing
 struct MultiClusterTests {
     /// The gateway's KubeSim (`first`) and a second KubeSim registered beside it.
     private static func withTwoClusters(
+        live: LiveConfiguration = .forTests,
         _ body: @Sendable (_ first: SimCluster, _ second: KubeSimServer, _ secondID: Int64) async throws -> Void
     ) async throws {
-        try await SimCluster.with { cluster in
+        try await SimCluster.with(live: live) { cluster in
             let second = KubeSimServer(configuration: .init(port: TestPorts.next(), podStartDelay: .milliseconds(50)))
             try await second.start()
             do {
@@ -228,6 +229,80 @@ struct MultiClusterTests {
                     && statuses.last(where: { $0.0 == String(secondID) })?.1 == "connected")
                 {
                     apply(try await socket.receive())
+                }
+            }
+        }
+    }
+
+    @Test(
+        "a merged watch resumes with its session: a gap past the ring brings resync and every cluster's snapshot; a narrower token loses it"
+    )
+    func mergedResume() async throws {
+        var live = LiveConfiguration.forTests
+        live.replayFrames = 4
+        try await Self.withTwoClusters(live: live) { cluster, second, secondID in
+            let first = cluster.id
+            let left = Shared<(String, UInt32)?>(nil)
+            try await cluster.gateway.socket(SocketOptions(token: cluster.admin)) { socket in
+                let hello = try await socket.hello()
+                let channel = try await socket.subscribe([
+                    "stream": "watch", "cluster": "*", "resource": "configmaps", "namespace": "demo",
+                ])
+                while true {
+                    if case .synced(channel, _, _) = try await socket.receive() { break }
+                }
+                left.set((hello.session, channel))
+            }
+            let (session, channel) = try #require(left.get())
+            let detached = try #require(cluster.gateway.gateway.sessions.live.session(session))
+            let before = try #require(detached.lastSeq(of: channel))
+            let secondClient = try Self.client(second)
+            defer { Task { try? await secondClient.shutdown() } }
+            for index in 1...8 {
+                _ = try await secondClient.create(
+                    Self.configMaps, namespace: "demo", object: Self.configMap("gap-\(index)"))
+            }
+            try await cluster.eventually { (detached.lastSeq(of: channel) ?? 0) >= before + 8 }
+
+            try await cluster.gateway.socket(SocketOptions(token: cluster.admin)) { socket in
+                _ = try await socket.hello()
+                try await socket.send(.hello(.init(session: session, lastSeq: [channel: before])))
+                var resynced = false
+                var objects: Set<String> = []
+                while true {
+                    let frame = try await socket.receive()
+                    if case .resync(channel, _) = frame {
+                        resynced = true
+                        objects = []
+                    }
+                    if case .event(let event) = frame, event.channel == channel, resynced {
+                        objects.insert(
+                            "\(event.fields["cluster"]?.stringValue ?? "")/"
+                                + (event.fields["object"]?["metadata"]?["name"]?.stringValue ?? ""))
+                    }
+                    if case .synced(channel, _, _) = frame, resynced { break }
+                }
+                #expect(objects.contains("\(first)/nginx-config"))
+                #expect(objects.contains("\(secondID)/nginx-config"))
+                #expect(objects.contains("\(secondID)/gap-8"))
+            }
+
+            // The same subject with a token for the first cluster only may not keep the channel.
+            let narrower = try await cluster.gateway.token(.admin, clusters: .only([String(first)]))
+            try await cluster.gateway.socket(SocketOptions(token: narrower)) { socket in
+                _ = try await socket.hello()
+                try await socket.send(.hello(.init(session: session, lastSeq: [channel: 0])))
+                var refused = false
+                while !refused {
+                    switch try await socket.receive() {
+                    case .error(_, let errorChannel, let code, _) where errorChannel == channel:
+                        #expect(code == .forbidden)
+                        refused = true
+                    case .event(let event) where event.channel == channel:
+                        Issue.record("an event of the channel reached the narrower token")
+                    default:
+                        break
+                    }
                 }
             }
         }
