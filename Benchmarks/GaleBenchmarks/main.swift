@@ -10,6 +10,8 @@
 //   hold-sockets  (child process of idle-memory)
 //
 // Every command takes `--json FILE`: its figures are appended to FILE as one JSON line.
+// The gateway is a `kubegale serve` process started for each run: the `kubegale` next to this
+// binary, or KUBEGALE_BENCH_GATEWAY=PATH (see Support/GatewayProcess.swift).
 import Foundation
 
 let usage = "usage: kubegale-bench fanout|terminal-rtt|log-throughput|idle-memory|list-paging|reconnect-storm [options]"
