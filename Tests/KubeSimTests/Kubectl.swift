@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KubeSim
+import Synchronization
 
 /// Runs the installed `kubectl` against a simulator through a kubeconfig the simulator wrote.
 struct Kubectl {
@@ -22,7 +23,7 @@ struct Kubectl {
         private let buffer = OutputBuffer()
         /// The read ends of stdout and stderr, kept open while kubectl runs.
         private let readers: [FileHandle]
-        private let exit = LockedBox<Int32?>(nil)
+        private let exit = Mutex<Int32?>(nil)
 
         init(_ arguments: [String], kubeconfig: String, stdin: Data? = nil) throws {
             var output: [Int32] = [-1, -1]
@@ -84,11 +85,11 @@ struct Kubectl {
 
         /// Whether kubectl has not exited yet (reaps it when it has).
         var isRunning: Bool {
-            if exit.read({ $0 }) != nil { return false }
+            if exit.withLock({ $0 }) != nil { return false }
             var status: Int32 = 0
             guard waitpid(pid, &status, WNOHANG) == pid else { return true }
             let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-            exit.update { $0 = code }
+            exit.withLock { $0 = code }
             return false
         }
 
@@ -107,7 +108,7 @@ struct Kubectl {
             // Both pipes reach end of file once kubectl (and anything it started) is gone.
             let drained = ContinuousClock.now + .seconds(5)
             while !buffer.ended, ContinuousClock.now < drained { try? await Task.sleep(for: .milliseconds(10)) }
-            return exit.read { $0 } ?? -1
+            return exit.withLock { $0 } ?? -1
         }
     }
 
@@ -127,36 +128,19 @@ struct Kubectl {
 
 /// Output collected from pipe callbacks on another thread.
 final class OutputBuffer: Sendable {
-    private let data = LockedBox((out: Data(), err: Data(), outEnded: false, errEnded: false))
+    private let data = Mutex((out: Data(), err: Data(), outEnded: false, errEnded: false))
 
     /// Appends to stdout; an empty chunk is its end of file.
-    func appendOut(_ chunk: Data) { data.update { chunk.isEmpty ? ($0.outEnded = true) : $0.out.append(chunk) } }
+    func appendOut(_ chunk: Data) { data.withLock { chunk.isEmpty ? ($0.outEnded = true) : $0.out.append(chunk) } }
     /// Appends to stderr; an empty chunk is its end of file.
-    func appendErr(_ chunk: Data) { data.update { chunk.isEmpty ? ($0.errEnded = true) : $0.err.append(chunk) } }
-    var out: String { String(decoding: data.read { $0.out }, as: UTF8.self) }
-    var err: String { String(decoding: data.read { $0.err }, as: UTF8.self) }
+    func appendErr(_ chunk: Data) { data.withLock { chunk.isEmpty ? ($0.errEnded = true) : $0.err.append(chunk) } }
+    var out: String { String(decoding: data.withLock { $0.out }, as: UTF8.self) }
+    var err: String { String(decoding: data.withLock { $0.err }, as: UTF8.self) }
     /// Whether both streams reached end of file.
-    var ended: Bool { data.read { $0.outEnded && $0.errEnded } }
+    var ended: Bool { data.withLock { $0.outEnded && $0.errEnded } }
 }
 
 struct KubectlError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// `@unchecked Sendable`: all access goes through the lock.
-final class LockedBox<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func update(_ body: (inout Value) -> Void) {
-        lock.lock()
-        defer { lock.unlock() }
-        body(&value)
-    }
-    func read<T>(_ body: (Value) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(value)
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import KubeSim
@@ -116,7 +117,7 @@ struct SPDYTests {
         let http = InputPipe()
         http.push(Array("GET /a<b> HTTP/1.1\r\nHost: x\r\n".utf8))
         http.push(Array("\r\n".utf8))
-        let page = Locked<[UInt8]>([])
+        let page = Mutex<[UInt8]>([])
         await listener.serve(input: http) { bytes in page.withLock { $0 += bytes } }
         let text = String(decoding: page.withLock { $0 }, as: UTF8.self)
         #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"))
@@ -126,12 +127,12 @@ struct SPDYTests {
         echo.push(Array("PING\r\n".utf8))
         echo.push([0, 1, 2])
         echo.close()
-        let echoed = Locked<[UInt8]>([])
+        let echoed = Mutex<[UInt8]>([])
         await listener.serve(input: echo) { bytes in echoed.withLock { $0 += bytes } }
         #expect(echoed.withLock { $0 } == Array("PING\r\n".utf8) + [0, 1, 2])
         let huge = InputPipe()
         huge.push(Array("GET / HTTP/1.1\r\n".utf8) + [UInt8](repeating: 0x61, count: SimulatedListener.maxHeadBytes + 1))
-        let refused = Locked<[UInt8]>([])
+        let refused = Mutex<[UInt8]>([])
         await listener.serve(input: huge) { bytes in refused.withLock { $0 += bytes } }
         #expect(String(decoding: refused.withLock { $0 }, as: UTF8.self).hasPrefix("HTTP/1.1 431"))
     }

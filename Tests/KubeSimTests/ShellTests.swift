@@ -1,16 +1,17 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import KubeSim
 
 @Suite struct ShellTests {
     final class Capture: Sendable {
-        private let out = LockedBox([UInt8]())
-        private let err = LockedBox([UInt8]())
-        var stdout: String { String(decoding: out.read { $0 }, as: UTF8.self) }
-        var stderr: String { String(decoding: err.read { $0 }, as: UTF8.self) }
+        private let out = Mutex([UInt8]())
+        private let err = Mutex([UInt8]())
+        var stdout: String { String(decoding: out.withLock { $0 }, as: UTF8.self) }
+        var stderr: String { String(decoding: err.withLock { $0 }, as: UTF8.self) }
         func io(_ input: InputPipe) -> ShellIO {
-            ShellIO(input: input, output: { bytes in self.out.update { $0 += bytes } }, error: { bytes in self.err.update { $0 += bytes } })
+            ShellIO(input: input, output: { bytes in self.out.withLock { $0 += bytes } }, error: { bytes in self.err.withLock { $0 += bytes } })
         }
     }
 

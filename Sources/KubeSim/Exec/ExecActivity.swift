@@ -1,7 +1,9 @@
+import Synchronization
+
 /// What the exec endpoint is doing: sessions open now and output bytes written so far, so that
 /// tests can see an exec end when its client goes away, and its output stall under backpressure.
 final class ExecActivity: Sendable {
-    private let state = Locked((open: 0, outputBytes: 0))
+    private let state = Mutex((open: 0, outputBytes: 0))
 
     /// A session started.
     func opened() { state.withLock { $0.open += 1 } }

@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdWebSocket
 import NIOCore
 import NIOWebSocket
+import Synchronization
 
 /// `pods/NAME/exec` and `pods/NAME/attach` over WebSocket with the kubelet's channel protocols
 /// (``ChannelProtocol``: `v5.channel.k8s.io`, `v4.channel.k8s.io`, their base64 and pre-v4 variants): stdin and
@@ -140,7 +141,6 @@ struct ExecSession: Sendable {
     @discardableResult
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws -> Int {
         let input = InputPipe()
-        let exitCode = Locked(0)
         if !request.readsStdin { input.close() }
         let terminal = TerminalSize()
         let tty = request.tty
@@ -149,7 +149,7 @@ struct ExecSession: Sendable {
         activity.opened()
         defer { activity.closed() }
         // Set once the client is gone: endless commands (`yes`) stop then, as on SIGHUP.
-        let hungUp = Locked(false)
+        let hungUp = Mutex(false)
         let write: @Sendable (UInt8, [UInt8]) async -> Void = { stream, bytes in
             guard !bytes.isEmpty else { return }
             let payload = tty ? Self.terminalOutput(bytes) : bytes
@@ -179,7 +179,7 @@ struct ExecSession: Sendable {
             input.close()
         }
         defer { streams.unregister(streamID) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        return try await withThrowingTaskGroup(of: Int.self) { group in
             group.addTask {
                 let code: Int
                 if let attached = request.attached, case .logWriter(let window) = attached {
@@ -189,11 +189,11 @@ struct ExecSession: Sendable {
                         fs: fs, hostname: ControllerManager.name(request.pod), terminal: terminal, environment: request.environment)
                     code = await shell.exec(request.command, io: io, tty: tty)
                 }
-                exitCode.withLock { $0 = code }
                 if let status = channel.statusPayload(Self.status(exitCode: code, command: request.command)) {
                     try? await outbound.write(channel.encode(stream: ChannelProtocol.status, status))
                 }
                 try? await outbound.close(.normalClosure, reason: nil)
+                return code
             }
             reading: for try await message in inbound.messages(maxSize: Self.maxMessageBytes) {
                 let bytes: [UInt8]
@@ -219,8 +219,7 @@ struct ExecSession: Sendable {
             // Hang-up before end of input, so that the process sees why its input ended.
             hungUp.withLock { $0 = true }
             input.close()
-            try await group.waitForAll()
+            return try await group.next() ?? 0
         }
-        return exitCode.withLock { $0 }
     }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Bytes flowing into a command's stdin: pushed by the WebSocket reader, read by the shell; `close()` is EOF.
 final class InputPipe: Sendable {
     private struct State {
@@ -6,7 +8,7 @@ final class InputPipe: Sendable {
         var waiter: CheckedContinuation<Void, Never>?
     }
 
-    private let state = Locked(State())
+    private let state = Mutex(State())
 
     init(closedWith bytes: [UInt8]? = nil) {
         if let bytes {
@@ -68,7 +70,7 @@ final class InputPipe: Sendable {
 
 /// Terminal size last reported on the resize stream.
 final class TerminalSize: Sendable {
-    private let size = Locked((rows: 24, columns: 80))
+    private let size = Mutex((rows: 24, columns: 80))
 
     func set(rows: Int, columns: Int) { size.withLock { $0 = (rows, columns) } }
     var rows: Int { size.withLock { $0.rows } }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// An in-memory POSIX-like filesystem of one container, used by the built-in shell and `tar`.
 public final class MemoryFileSystem: Sendable {
@@ -14,7 +15,7 @@ public final class MemoryFileSystem: Sendable {
         public var description: String { message }
     }
 
-    private let nodes = Locked<[String: Node]>(["/": .directory(mode: 0o755, modified: Date())])
+    private let nodes = Mutex<[String: Node]>(["/": .directory(mode: 0o755, modified: Date())])
 
     public init() {}
 
@@ -151,7 +152,7 @@ public final class MemoryFileSystem: Sendable {
 
 /// The filesystems of all containers, created on first use and kept while the simulator lives.
 final class FileSystems: Sendable {
-    private let systems = Locked<[String: MemoryFileSystem]>([:])
+    private let systems = Mutex<[String: MemoryFileSystem]>([:])
 
     func filesystem(podUID: String, container: String, hostname: String, image: String) -> MemoryFileSystem {
         systems.withLock { systems in

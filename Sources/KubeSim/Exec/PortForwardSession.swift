@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdWebSocket
 import NIOCore
 import NIOWebSocket
+import Synchronization
 
 /// The streams of one port-forward connection (`portforward.k8s.io`, as the kubelet serves it): the client opens
 /// an error stream and a data stream per forwarded connection, both carrying `streamtype`, `port` and
@@ -120,7 +121,7 @@ struct PortForwardSession: Sendable {
         let headers = SPDYHeaderCodec()
         var decoder = SPDYFrameDecoder()
         var table = PortForwardStreams()
-        let stopped = Locked<[InputPipe]>([])
+        let stopped = Mutex<[InputPipe]>([])
         let streamID = streams.register {
             for input in stopped.withLock({ $0 }) { input.close() }
         }

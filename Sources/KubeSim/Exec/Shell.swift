@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Where a command reads and writes.
 struct ShellIO: Sendable {
@@ -89,7 +90,7 @@ final class Shell {
         var status = 0
         for (index, command) in pipeline.commands.enumerated() {
             let isLast = index == pipeline.commands.count - 1
-            let collected = Locked<[UInt8]>([])
+            let collected = Mutex<[UInt8]>([])
             var commandIO = io
             commandIO.input = input
             if !isLast { commandIO.output = { bytes in collected.withLock { $0 += bytes } } }

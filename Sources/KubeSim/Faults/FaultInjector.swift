@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// Fault injection for reliability tests: failing requests, latency, dropped and expired watches,
 /// cut log streams.
@@ -17,7 +18,7 @@ public final class FaultInjector: Sendable {
         var latency: Duration?
     }
 
-    private let state = Locked(State())
+    private let state = Mutex(State())
     let store: ObjectStore
     /// Open log follow streams, for ``dropLogStreams()`` and ``openLogStreamCount``.
     let logFollows = LiveStreams()

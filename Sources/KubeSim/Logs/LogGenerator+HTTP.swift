@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Synchronization
 
 extension LogGenerator {
     struct Options {
@@ -90,8 +91,8 @@ extension LogGenerator {
         let settings = options
         let generator = self
         let follow = options.follow && window.end == nil
-        let cancelled = Locked(false)
-        let cut = Locked(false)
+        let cancelled = Mutex(false)
+        let cut = Mutex(false)
         let streamID = follow ? streams.register { cancelled.withLock { $0 = true } } : 0
         let faultID = follow ? faults.logFollows.register { cut.withLock { $0 = true } } : 0
         if follow { context.channel.closeFuture.whenComplete { _ in cancelled.withLock { $0 = true } } }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The state directory (``KubeSimServer/Configuration/stateDirectory``): restore at start, save as it changes.
 extension KubeSimServer {

@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
+import Synchronization
 
 /// A Kubernetes API server simulator on loopback that speaks the real wire format, so that `kubectl` and the
 /// gateway work against it unchanged.
@@ -110,7 +111,7 @@ public final class KubeSimServer: Sendable {
     public let authorizer: RBACAuthorizer
     let streams = LiveStreams()
     let execActivity = ExecActivity()
-    let runtime = Locked(Runtime())
+    let runtime = Mutex(Runtime())
     let filesystems = FileSystems()
     let logger: Logger
     /// The generated CA and serving certificate when ``Configuration/tls`` is on.
@@ -230,7 +231,7 @@ public final class KubeSimServer: Sendable {
         store.dropAllWatches()
         streams.cancelAll()
         await group?.triggerGracefulShutdown()
-        let finished = Locked(false)
+        let finished = Mutex(false)
         // Give graceful shutdown a moment, then cancel whatever still hangs on.
         let watchdog = Task {
             try? await Task.sleep(for: .seconds(3))

@@ -1,6 +1,8 @@
+import Synchronization
+
 /// Long-running responses (watch, log follow, exec) that must end when the listener stops.
 final class LiveStreams: Sendable {
-    private let handlers = Locked<(next: Int, cancels: [Int: @Sendable () -> Void])>((0, [:]))
+    private let handlers = Mutex<(next: Int, cancels: [Int: @Sendable () -> Void])>((0, [:]))
 
     /// Registers a cancel action; returns its id.
     func register(_ cancel: @escaping @Sendable () -> Void) -> Int {

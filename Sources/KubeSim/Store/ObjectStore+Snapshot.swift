@@ -1,3 +1,5 @@
+import Synchronization
+
 extension ObjectStore {
     /// A consistent copy of what a state file keeps, taken under the store lock (copy-on-write keeps it cheap;
     /// the slow part, writing it out, happens outside).

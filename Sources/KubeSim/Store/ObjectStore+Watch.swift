@@ -1,3 +1,5 @@
+import Synchronization
+
 /// An open watch on the store: the messages, and its identity for bookmarks and teardown.
 public struct WatchSubscription: Sendable {
     /// Messages in resourceVersion order.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The simulator's in-memory object store: objects keyed by resource, one global monotonically
 /// increasing resourceVersion, a bounded history window of changes and the open watches.
@@ -36,15 +37,15 @@ public final class ObjectStore: Sendable {
     }
 
     let configuration: Configuration
-    let state: Locked<State>
+    let state: Mutex<State>
     /// Ids of watches and change listeners whose streams ended. Stream termination handlers only touch this
     /// (never the store lock): they can run while the stream's own lock is held, and `record` yields into
     /// streams under the store lock, so taking the store lock there could deadlock.
-    let terminated = Locked<Set<Int>>([])
+    let terminated = Mutex<Set<Int>>([])
 
     public init(configuration: Configuration = .init()) {
         self.configuration = configuration
-        self.state = Locked(State())
+        self.state = Mutex(State())
     }
 
     static func key(_ namespace: String?, _ name: String) -> String { "\(namespace ?? "")/\(name)" }
