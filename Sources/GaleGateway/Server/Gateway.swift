@@ -101,6 +101,10 @@ public final class Gateway: Service {
         let resources = ResourceOperations(access: access, confirmations: confirmations)
         table.add(contentsOf: resources.operations)
         table.add(contentsOf: YAMLEditorOperations(resources: resources).operations)
+        table.add(
+            contentsOf: TemplateOperations(
+                store: registry.store, applier: TemplateApplier(access: access), confirmations: confirmations
+            ).operations)
         table.add(contentsOf: TopologyOperations(access: access).operations)
         table.add(contentsOf: MergedListOperations(access: access).operations)
         table.add(contentsOf: ClusterOverview(access: access).operations)
