@@ -39,12 +39,12 @@ struct MultiClusterTests {
 
     private static let configMaps = ResourceCatalog.standard.resource(named: "configmaps")!
 
-    private static func configMap(_ name: String) -> JSONValue {
+    private static func configMap(_ name: String) -> GaleJSON.JSONValue {
         ["metadata": ["name": .string(name), "namespace": "demo"], "data": ["k": "v"]]
     }
 
     /// `cluster_id/namespace/name` of each merged item.
-    private static func identities(_ data: JSONValue?) -> [String] {
+    private static func identities(_ data: GaleJSON.JSONValue?) -> [String] {
         (data?["items"]?.arrayValue ?? []).map { item in
             let metadata = item["object"]?["metadata"]
             return "\(item["cluster_id"]?.intValue ?? 0)/\(metadata?["namespace"]?.stringValue ?? "")/"
@@ -95,15 +95,35 @@ struct MultiClusterTests {
                 token: cluster.admin)
             #expect(Self.identities(everything["data"]) == all)
 
-            let (_, overview) = try await cluster.gateway.http(.GET, "/clusters/overview", token: cluster.admin)
-            let entries = overview["data"]?["items"]?.arrayValue ?? []
+            // A Warning event on the second cluster, the newest there is.
+            let events = try #require(ResourceCatalog.standard.resource(named: "events"))
+            _ = try await secondClient.create(
+                events, namespace: "demo",
+                object: [
+                    "metadata": ["name": "web.test-warning", "namespace": "demo"],
+                    "involvedObject": ["kind": "Pod", "name": "web", "namespace": "demo"],
+                    "reason": "TestWarning", "message": "something is off", "type": "Warning", "count": 2,
+                    "lastTimestamp": "2099-01-01T00:00:00Z",
+                ])
+            var entries: [GaleJSON.JSONValue] = []
+            try await cluster.eventually {
+                let (_, overview) = try await cluster.gateway.http(
+                    .GET, "/clusters/overview?warnings=3", token: cluster.admin)
+                entries = overview["data"]?["items"]?.arrayValue ?? []
+                return entries.last?["warnings"]?[0]?["reason"] == "TestWarning"
+            }
             #expect(entries.map { $0["cluster_id"]?.intValue } == [first, secondID])
             for entry in entries {
                 #expect(entry["status"] == "ok")
                 #expect(entry["nodes"]?["total"] == 3)
+                #expect(entry["nodes"]?["ready"] == 3)
                 #expect((entry["pods"]?["total"]?.intValue ?? 0) > 0)
-                #expect(entry["warnings"]?.arrayValue != nil)
+                #expect((entry["pods"]?["phases"]?["Running"]?.intValue ?? 0) > 0)
+                #expect((entry["warnings"]?.arrayValue?.count ?? 4) <= 3)
             }
+            let warning = entries.last?["warnings"]?[0]
+            #expect(warning?["message"] == "something is off" && warning?["kind"] == "Pod" && warning?["count"] == 2)
+            #expect(entries.first?["warnings"]?.arrayValue?.contains { $0["reason"] == "TestWarning" } == false)
 
             // The second cluster goes down: the merged list still answers, and says so.
             await second.stop()
