@@ -69,6 +69,7 @@ let package = Package(
         .target(
             name: "KubeSim",
             dependencies: [
+                "GaleJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Yams", package: "Yams"),

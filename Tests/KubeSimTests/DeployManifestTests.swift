@@ -60,7 +60,7 @@ import Testing
 
     /// The objects a dry-run `kubectl apply -o json` printed: one object or a `List`.
     static func objects(_ output: String) throws -> [JSONValue] {
-        let value = try JSONValue.parse(output)
+        let value = try JSONValue(parsing: output)
         if value["kind"]?.stringValue == "List" { return value["items"]?.arrayValue ?? [] }
         return [value]
     }

@@ -15,7 +15,7 @@ import TestSupport
             transcript.binaryMessages.compactMap { message in message.first.map { ($0, Array(message.dropFirst())) } }
         }
         var stdout: String { String(decoding: frames.filter { $0.stream == 1 }.flatMap(\.bytes), as: UTF8.self) }
-        var status: JSONValue? { frames.last { $0.stream == 3 }.flatMap { try? JSONValue.parse($0.bytes) } }
+        var status: JSONValue? { frames.last { $0.stream == 3 }.flatMap { try? JSONValue(parsing: $0.bytes) } }
     }
 
     static func text(_ stream: UInt8, _ text: String) -> (opcode: UInt8, payload: [UInt8]) {
@@ -92,7 +92,7 @@ import TestSupport
                 protocols: "v5.channel.k8s.io,v4.channel.k8s.io",
                 frames: [Self.text(0, "text é "), Self.binary([0] + Array("binary".utf8)), Self.binary([255, 0])])
             #expect(session.stdout == "text é binary")
-            #expect(session.status == ["metadata": .emptyObject, "status": "Success"])
+            #expect(session.status == ["metadata": .object([:]), "status": "Success"])
         }
     }
 
@@ -106,7 +106,7 @@ import TestSupport
             #expect(session.transcript.binaryMessages.isEmpty)
             #expect(session.transcript.texts.first == "1" + Data("encoded\n".utf8).base64EncodedString())
             let status = try #require(session.transcript.texts.last { $0.hasPrefix("3") })
-            #expect(try JSONValue.parse(Data(base64Encoded: String(status.dropFirst()))!)["status"] == "Success")
+            #expect(try JSONValue(parsing: Data(base64Encoded: String(status.dropFirst()))!)["status"] == "Success")
         }
     }
 

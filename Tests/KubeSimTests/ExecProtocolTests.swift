@@ -8,7 +8,7 @@ import TestSupport
     struct Result: Sendable {
         var frames: [(stream: UInt8, bytes: [UInt8])] = []
         var stdout: String { String(decoding: frames.filter { $0.stream == 1 }.flatMap(\.bytes), as: UTF8.self) }
-        var status: JSONValue? { frames.last { $0.stream == 3 }.flatMap { try? JSONValue.parse($0.bytes) } }
+        var status: JSONValue? { frames.last { $0.stream == 3 }.flatMap { try? JSONValue(parsing: $0.bytes) } }
     }
 
     /// Opens an exec with `protocols`, sends `send` as binary messages once upgraded, and
@@ -37,7 +37,7 @@ import TestSupport
                 server, pod: pod, query: "command=cat&stdin=true&stdout=true&stderr=true", protocols: "v5.channel.k8s.io,v4.channel.k8s.io",
                 send: [[0] + Array("streamed".utf8), [255, 0]])
             #expect(catResult.stdout == "streamed")
-            #expect(catResult.status == ["metadata": .emptyObject, "status": "Success"])
+            #expect(catResult.status == ["metadata": .object([:]), "status": "Success"])
             let failing = try await exec(
                 server, pod: pod, query: "command=sh&command=-c&command=exit%205&stdout=true&stderr=true", protocols: "v4.channel.k8s.io",
                 send: [])

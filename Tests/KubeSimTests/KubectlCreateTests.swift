@@ -58,7 +58,7 @@ import Testing
             #expect(pull["type"] == "kubernetes.io/dockerconfigjson")
             let config = try #require(
                 pull[path: ["data", ".dockerconfigjson"]]?.stringValue.flatMap { Data(base64Encoded: $0) })
-            #expect(try JSONValue.parse(config)[path: ["auths", "registry.example", "username"]] == "u")
+            #expect(try JSONValue(parsing: config)[path: ["auths", "registry.example", "username"]] == "u")
 
             // The answer is JSON, which kubectl accepts: -o json prints the stored object.
             let printed = try await kubectl.run(

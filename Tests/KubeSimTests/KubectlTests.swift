@@ -29,7 +29,7 @@ import Testing
             #expect(labelled.out.split(separator: "\n").dropFirst().count == 3)
             #expect(!labelled.out.contains("api-"))
             let json = try await kubectl.run("get", "deploy", "-n", "demo", "-o", "json")
-            let list = try JSONValue.parse(json.out)
+            let list = try JSONValue(parsing: json.out)
             #expect(list["kind"] == "List")
             #expect(list["items"]?.arrayValue?.compactMap { $0[path: ["metadata", "name"]]?.stringValue }.sorted() == ["api", "nginx"])
             let events = try await kubectl.run("get", "events", "-n", "demo", "--field-selector", "reason=Scheduled")

@@ -14,7 +14,7 @@ import Testing
     ]
 
     @Test func mergePatchReplacesListsAndDeletesNulls() throws {
-        let patched = JSONPatcher.mergePatch(deployment, [
+        let patched = deployment.mergePatched(with: [
             "metadata": ["labels": ["old": .null, "new": "y"]],
             "spec": ["replicas": 3, "template": ["spec": ["containers": [["name": "only", "image": "busybox"]]]]],
         ])
@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func strategicMergeMergesContainersByName() throws {
-        let patched = JSONPatcher.strategicMerge(deployment, [
+        let patched = deployment.strategicMerged(with: [
             "spec": ["template": ["spec": [
                 "$setElementOrder/containers": [["name": "web"], ["name": "sidecar"]],
                 "containers": [["name": "web", "image": "nginx:2", "env": [["name": "B", "value": "2"]]]],
@@ -39,14 +39,14 @@ import Testing
     }
 
     @Test func strategicMergeDeleteDirective() {
-        let patched = JSONPatcher.strategicMerge(deployment, [
+        let patched = deployment.strategicMerged(with: [
             "spec": ["template": ["spec": ["containers": [["name": "sidecar", "$patch": "delete"]]]]]
         ])
         #expect(patched[path: ["spec", "template", "spec", "containers"]]?.arrayValue?.count == 1)
     }
 
     @Test func jsonPatchOperations() throws {
-        let patched = try JSONPatcher.jsonPatch(deployment, [
+        let patched = try deployment.jsonPatched(with: [
             ["op": "replace", "path": "/spec/replicas", "value": 5],
             ["op": "add", "path": "/metadata/labels/tier", "value": "frontend"],
             ["op": "remove", "path": "/metadata/labels/old"],
@@ -59,18 +59,18 @@ import Testing
         #expect(patched[path: ["spec", "template", "spec", "containers"]]?.arrayValue?.count == 3)
         #expect(patched[path: ["metadata", "annotations"]] == "web")
         #expect(throws: KubeStatusError.self) {
-            try JSONPatcher.jsonPatch(deployment, [["op": "replace", "path": "/spec/missing", "value": 1]])
+            try deployment.jsonPatched(with: [["op": "replace", "path": "/spec/missing", "value": 1]])
         }
         #expect(throws: KubeStatusError.self) {
-            try JSONPatcher.jsonPatch(deployment, [["op": "test", "path": "/spec/replicas", "value": 9]])
+            try deployment.jsonPatched(with: [["op": "test", "path": "/spec/replicas", "value": 9]])
         }
     }
 
     @Test func jsonRoundTripKeepsIntegers() throws {
         let text = #"{"a":1,"b":1.5,"c":[true,null,"x\n\"y\""],"d":{"e":-3}}"#
-        let value = try JSONValue.parse(text)
+        let value = try JSONValue(parsing: text)
         #expect(value["a"] == .int(1))
         #expect(value["b"] == .double(1.5))
-        #expect(try JSONValue.parse(value.serialized()) == value)
+        #expect(try JSONValue(parsing: value.jsonString) == value)
     }
 }

@@ -103,13 +103,13 @@ import Testing
                 ResourceCatalog.configMaps, namespace: "default", object: ["metadata": ["name": "early"]])
             let saved = await SimFixture.eventually {
                 guard let data = FileManager.default.contents(atPath: Self.stateFile(directory)),
-                    let document = try? JSONValue.parse(Array(data))
+                    let document = try? JSONValue(parsing: Array(data))
                 else { return false }
                 let names = (document[path: ["resources", "v1/configmaps"]]?.arrayValue ?? []).compactMap {
                     $0[path: ["metadata", "name"]]?.stringValue
                 }
                 return names.contains("early")
-                    && document["resourceVersion"]?.intValue == server.store.currentResourceVersion
+                    && document["resourceVersion"]?.intValue == Int64(server.store.currentResourceVersion)
             }
             #expect(saved)
             let attributes = try FileManager.default.attributesOfItem(atPath: Self.stateFile(directory))

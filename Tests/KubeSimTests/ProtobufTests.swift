@@ -49,7 +49,7 @@ import Testing
 
     @Test func kubectlDeploymentBecomesTheJSONKubectlWouldSend() throws {
         let json = try Self.decode(Self.kubectlDeployment)
-        let expected = try JSONValue.parse(
+        let expected = try JSONValue(parsing: 
             """
             {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","labels":{"app":"web"}},
              "spec":{"replicas":2,"selector":{"matchLabels":{"app":"web"}},"strategy":{},
@@ -309,7 +309,7 @@ import Testing
                 request.body = .bytes(ByteBuffer(bytes: bytes))
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
                 let body = try await response.body.collect(upTo: 1 << 20)
-                return (Int(response.status.code), (try? JSONValue.parse(body.readableBytesView)) ?? .null)
+                return (Int(response.status.code), (try? JSONValue(parsing: body.readableBytesView)) ?? .null)
             }
             let configMaps = "/api/v1/namespaces/default/configmaps"
             let truncated = try await post(configMaps, P.magic + P.key(2, wireType: 2) + P.varint(1 << 40))

@@ -117,7 +117,7 @@ import Testing
                     ("Impersonate-Extra-Scopes", "x"),
                 ])
             let operatorWhoami = try await twoGroups.request(
-                .POST, "/apis/authentication.k8s.io/v1/selfsubjectreviews", body: .emptyObject)
+                .POST, "/apis/authentication.k8s.io/v1/selfsubjectreviews", body: .object([:]))
             #expect(
                 operatorWhoami.json[path: ["status", "userInfo", "groups"]] == [
                     "a", "kubegale:operator", "system:authenticated",
@@ -126,7 +126,7 @@ import Testing
             let serviceAccount = RBACClient(
                 server, token: server.token, impersonate: [("Impersonate-User", "system:serviceaccount:demo:viewer")])
             let saWhoami = try await serviceAccount.request(
-                .POST, "/apis/authentication.k8s.io/v1/selfsubjectreviews", body: .emptyObject)
+                .POST, "/apis/authentication.k8s.io/v1/selfsubjectreviews", body: .object([:]))
             #expect(
                 saWhoami.json[path: ["status", "userInfo", "groups"]] == [
                     "system:serviceaccounts", "system:serviceaccounts:demo", "system:authenticated",
@@ -320,7 +320,7 @@ import Testing
                 var asUser = request
                 asUser.headers.add(name: "Authorization", value: "Bearer \(token)")
                 let response = try await HTTPClient.shared.execute(asUser, timeout: .seconds(10))
-                let answer = try JSONValue.parse(try await response.body.collect(upTo: 1 << 20).readableBytesView)
+                let answer = try JSONValue(parsing: try await response.body.collect(upTo: 1 << 20).readableBytesView)
                 #expect(response.status.code == 201)
                 #expect(answer[path: ["spec", "resourceAttributes", "resource"]] == "secrets")
                 #expect(answer[path: ["status", "allowed"]] == .bool(allowed))

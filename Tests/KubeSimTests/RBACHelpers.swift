@@ -25,11 +25,11 @@ struct RBACClient {
         for (name, value) in impersonate { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body.serialized()))
+            request.body = .bytes(ByteBuffer(string: body.jsonString))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
         let buffer = try await response.body.collect(upTo: 16 << 20)
-        let json = (try? JSONValue.parse(buffer.readableBytesView)) ?? .string(String(buffer: buffer))
+        let json = (try? JSONValue(parsing: buffer.readableBytesView)) ?? .string(String(buffer: buffer))
         return (Int(response.status.code), json)
     }
 

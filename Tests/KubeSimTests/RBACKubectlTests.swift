@@ -54,7 +54,7 @@ import Testing
             let kubectl = try Kubectl(server)
             let admin = try await kubectl.run("auth", "whoami", "-o", "json")
             #expect(admin.status == 0, "\(admin.err)")
-            let review = try JSONValue.parse(admin.out)
+            let review = try JSONValue(parsing: admin.out)
             #expect(review["kind"] == "SelfSubjectReview")
             #expect(review[path: ["status", "userInfo", "username"]] == "kubesim-admin")
             #expect(review[path: ["status", "userInfo", "groups"]] == ["system:masters", "system:authenticated"])

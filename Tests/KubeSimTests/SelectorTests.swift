@@ -35,7 +35,7 @@ import Testing
         #expect(try FieldSelector(parsing: "metadata.name=web-1").matches(object: pod))
         #expect(try FieldSelector(parsing: "status.phase!=Running").matches(object: pod) == false)
         #expect(try FieldSelector(parsing: "spec.nodeName=node-a,metadata.namespace=demo").matches(object: pod))
-        #expect(try FieldSelector(parsing: "spec.unschedulable=false").matches(object: ["spec": .emptyObject]))
+        #expect(try FieldSelector(parsing: "spec.unschedulable=false").matches(object: ["spec": .object([:])]))
         let event: JSONValue = ["involvedObject": ["kind": "Pod", "name": "web-1"]]
         #expect(try FieldSelector(parsing: "involvedObject.kind=Pod,involvedObject.name=web-1").matches(object: event))
         #expect(throws: SelectorError.self) { try FieldSelector(parsing: "metadata.name") }

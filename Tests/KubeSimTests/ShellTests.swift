@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test func execStatusObjects() {
-        #expect(ExecSession.status(exitCode: 0, command: ["true"]) == ["metadata": .emptyObject, "status": "Success"])
+        #expect(ExecSession.status(exitCode: 0, command: ["true"]) == ["metadata": .object([:]), "status": "Success"])
         let failure = ExecSession.status(exitCode: 3, command: ["sh", "-c", "exit 3"])
         #expect(failure["reason"] == "NonZeroExitCode")
         #expect(failure[path: ["details", "causes"]] == [["reason": "ExitCode", "message": "3"]])

@@ -22,11 +22,11 @@ struct SimClient {
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
-            request.body = .bytes(ByteBuffer(string: body.serialized()))
+            request.body = .bytes(ByteBuffer(string: body.jsonString))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
         let buffer = try await response.body.collect(upTo: 64 << 20)
-        let json = (try? JSONValue.parse(buffer.readableBytesView)) ?? .string(String(buffer: buffer))
+        let json = (try? JSONValue(parsing: buffer.readableBytesView)) ?? .string(String(buffer: buffer))
         return (Int(response.status.code), json)
     }
 
@@ -47,7 +47,7 @@ struct SimClient {
                     while let newline = pending.firstIndex(of: 0x0A) {
                         let line = Array(pending[..<newline])
                         pending.removeFirst(newline + 1)
-                        if let json = try? JSONValue.parse(line) { continuation.yield(json) }
+                        if let json = try? JSONValue(parsing: line) { continuation.yield(json) }
                     }
                 }
             } catch {}

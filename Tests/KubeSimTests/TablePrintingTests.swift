@@ -162,7 +162,7 @@ import Testing
         request.headers.add(name: "Accept", value: accept)
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 64 << 20)
-        return Answer(status: Int(response.status.code), json: try JSONValue.parse(body.readableBytesView))
+        return Answer(status: Int(response.status.code), json: try JSONValue(parsing: body.readableBytesView))
     }
 
     @Test func listAnswersATableWithPartialObjectMetadataRows() async throws {
@@ -263,7 +263,7 @@ import Testing
             for try await chunk in response.body {
                 pending += chunk.readableBytesView
                 while let newline = pending.firstIndex(of: 0x0A) {
-                    events.append(try JSONValue.parse(Array(pending[..<newline])))
+                    events.append(try JSONValue(parsing: Array(pending[..<newline])))
                     pending.removeFirst(newline + 1)
                 }
                 if events.count >= 2 { break }

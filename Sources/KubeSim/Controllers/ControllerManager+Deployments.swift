@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// Deployment → ReplicaSets (pod-template-hash, revisions, history limit) and ReplicaSet → Pods.
 extension ControllerManager {
@@ -13,19 +14,19 @@ extension ControllerManager {
         for deployment in store.list(ResourceCatalog.deployments).items where !Self.isDeleting(deployment) {
             let namespace = Self.namespace(deployment)
             let name = Self.name(deployment)
-            let template = Self.normalized(deployment[path: ["spec", "template"]] ?? .emptyObject)
-            let replicas = deployment[path: ["spec", "replicas"]]?.intValue ?? 1
+            let template = Self.normalized(deployment[path: ["spec", "template"]] ?? .object([:]))
+            let replicas = deployment[path: ["spec", "replicas"]]?.integer ?? 1
             let paused = deployment[path: ["spec", "paused"]]?.boolValue ?? false
             var sets = owned(rsType, by: deployment)
             let maxRevision = sets.map(Self.revision).max() ?? 0
             var current = sets.first { Self.strippingLabel($0[path: ["spec", "template"]], "pod-template-hash") == template }
             if current == nil, !paused {
-                let hash = NameGenerator.hash(template.serialized())
+                let hash = NameGenerator.hash(template.jsonString)
                 var podTemplate = template
                 podTemplate[path: ["metadata", "labels", "pod-template-hash"]] = .string(hash)
-                var selector = deployment[path: ["spec", "selector"]] ?? .emptyObject
+                var selector = deployment[path: ["spec", "selector"]] ?? .object([:])
                 selector[path: ["matchLabels", "pod-template-hash"]] = .string(hash)
-                var labels = template[path: ["metadata", "labels"]] ?? .emptyObject
+                var labels = template[path: ["metadata", "labels"]] ?? .object([:])
                 labels["pod-template-hash"] = .string(hash)
                 let replicaSet: JSONValue = [
                     "metadata": [
@@ -62,10 +63,10 @@ extension ControllerManager {
     }
 
     private func scaleReplicaSet(_ replicaSet: JSONValue, to replicas: Int, deployment: JSONValue) {
-        let existing = replicaSet[path: ["spec", "replicas"]]?.intValue ?? 0
+        let existing = replicaSet[path: ["spec", "replicas"]]?.integer ?? 0
         guard existing != replicas else { return }
         _ = try? store.modify(ResourceCatalog.replicaSets, namespace: Self.namespace(replicaSet), name: Self.name(replicaSet)) {
-            $0[path: ["spec", "replicas"]] = .int(replicas)
+            $0[path: ["spec", "replicas"]] = .int(Int64(replicas))
             $0[path: ["metadata", "annotations", "deployment.kubernetes.io/desired-replicas"]] = .string(String(replicas))
         }
         events.record(
@@ -75,10 +76,10 @@ extension ControllerManager {
     }
 
     private func pruneHistory(_ deployment: JSONValue, sets: [JSONValue], current: JSONValue) {
-        let limit = deployment[path: ["spec", "revisionHistoryLimit"]]?.intValue ?? 10
+        let limit = deployment[path: ["spec", "revisionHistoryLimit"]]?.integer ?? 10
         let old = sets.filter {
-            Self.uid($0) != Self.uid(current) && ($0[path: ["spec", "replicas"]]?.intValue ?? 0) == 0
-                && ($0[path: ["status", "replicas"]]?.intValue ?? 0) == 0
+            Self.uid($0) != Self.uid(current) && ($0[path: ["spec", "replicas"]]?.integer ?? 0) == 0
+                && ($0[path: ["status", "replicas"]]?.integer ?? 0) == 0
         }.sorted { Self.revision($0) < Self.revision($1) }
         guard old.count > limit else { return }
         for replicaSet in old.prefix(old.count - limit) {
@@ -87,17 +88,17 @@ extension ControllerManager {
     }
 
     private func updateDeploymentStatus(_ deployment: JSONValue, current: JSONValue, sets: [JSONValue]) {
-        let desired = deployment[path: ["spec", "replicas"]]?.intValue ?? 1
-        let total = sets.reduce(0) { $0 + ($1[path: ["status", "replicas"]]?.intValue ?? 0) }
-        let ready = sets.reduce(0) { $0 + ($1[path: ["status", "readyReplicas"]]?.intValue ?? 0) }
-        let updated = current[path: ["status", "replicas"]]?.intValue ?? 0
-        var status = deployment["status"] ?? .emptyObject
+        let desired = deployment[path: ["spec", "replicas"]]?.integer ?? 1
+        let total = sets.reduce(0) { $0 + ($1[path: ["status", "replicas"]]?.integer ?? 0) }
+        let ready = sets.reduce(0) { $0 + ($1[path: ["status", "readyReplicas"]]?.integer ?? 0) }
+        let updated = current[path: ["status", "replicas"]]?.integer ?? 0
+        var status = deployment["status"] ?? .object([:])
         status["observedGeneration"] = deployment[path: ["metadata", "generation"]] ?? 1
-        status["replicas"] = .int(total)
-        status["updatedReplicas"] = .int(updated)
-        status["readyReplicas"] = .int(ready)
-        status["availableReplicas"] = .int(ready)
-        status["unavailableReplicas"] = total - ready > 0 ? .int(total - ready) : nil
+        status["replicas"] = .int(Int64(total))
+        status["updatedReplicas"] = .int(Int64(updated))
+        status["readyReplicas"] = .int(Int64(ready))
+        status["availableReplicas"] = .int(Int64(ready))
+        status["unavailableReplicas"] = total - ready > 0 ? .some(.int(Int64(total - ready))) : nil
         let available = ready >= desired
         let complete = available && updated == desired && total == desired
         status["conditions"] = [
@@ -124,10 +125,10 @@ extension ControllerManager {
     func reconcileReplicaSets() {
         let type = ResourceCatalog.replicaSets
         for replicaSet in store.list(type).items where !Self.isDeleting(replicaSet) {
-            let desired = replicaSet[path: ["spec", "replicas"]]?.intValue ?? 1
+            let desired = replicaSet[path: ["spec", "replicas"]]?.integer ?? 1
             var pods = owned(ResourceCatalog.pods, by: replicaSet).filter(Self.isActive)
             if pods.count < desired {
-                let template = replicaSet[path: ["spec", "template"]] ?? .emptyObject
+                let template = replicaSet[path: ["spec", "template"]] ?? .object([:])
                 for _ in pods.count..<desired {
                     let pod = Self.makePod(
                         template: template, name: "\(Self.name(replicaSet))-\(NameGenerator.suffix())",
@@ -145,11 +146,11 @@ extension ControllerManager {
                 pods.removeAll { removed.contains(Self.uid($0)) }
             }
             let ready = pods.filter(Self.isReady).count
-            var status = replicaSet["status"] ?? .emptyObject
-            status["replicas"] = .int(pods.count)
-            status["fullyLabeledReplicas"] = .int(pods.count)
-            status["readyReplicas"] = .int(ready)
-            status["availableReplicas"] = .int(ready)
+            var status = replicaSet["status"] ?? .object([:])
+            status["replicas"] = .int(Int64(pods.count))
+            status["fullyLabeledReplicas"] = .int(Int64(pods.count))
+            status["readyReplicas"] = .int(Int64(ready))
+            status["availableReplicas"] = .int(Int64(ready))
             status["observedGeneration"] = replicaSet[path: ["metadata", "generation"]] ?? 1
             setStatus(type, replicaSet, status)
         }

@@ -1,12 +1,13 @@
 import Foundation
+import GaleJSON
 
 /// Job → pods that run to Succeeded; CronJob → Jobs on schedule with history limits.
 extension ControllerManager {
     func reconcileJobs() {
         let type = ResourceCatalog.jobs
         for job in store.list(type).items where !Self.isDeleting(job) {
-            let completions = job[path: ["spec", "completions"]]?.intValue ?? 1
-            let parallelism = job[path: ["spec", "parallelism"]]?.intValue ?? 1
+            let completions = job[path: ["spec", "completions"]]?.integer ?? 1
+            let parallelism = job[path: ["spec", "parallelism"]]?.integer ?? 1
             let suspended = job[path: ["spec", "suspend"]]?.boolValue ?? false
             let pods = owned(ResourceCatalog.pods, by: job)
             let succeeded = pods.filter { Self.phase($0) == "Succeeded" }.count
@@ -15,7 +16,7 @@ extension ControllerManager {
             if !complete, !suspended {
                 let wanted = min(parallelism, completions - succeeded) - active.count
                 if wanted > 0 {
-                    let template = job[path: ["spec", "template"]] ?? .emptyObject
+                    let template = job[path: ["spec", "template"]] ?? .object([:])
                     let name = Self.name(job)
                     for _ in 0..<wanted {
                         let pod = Self.makePod(
@@ -29,13 +30,13 @@ extension ControllerManager {
                     }
                 }
             }
-            var status = job["status"] ?? .emptyObject
+            var status = job["status"] ?? .object([:])
             if status["startTime"] == nil { status["startTime"] = .string(KubeTime.format(Date())) }
-            status["active"] = active.isEmpty ? nil : .int(active.count)
-            status["succeeded"] = succeeded > 0 ? .int(succeeded) : nil
-            status["ready"] = .int(active.filter(Self.isReady).count)
+            status["active"] = active.isEmpty ? nil : .some(.int(Int64(active.count)))
+            status["succeeded"] = succeeded > 0 ? .some(.int(Int64(succeeded))) : nil
+            status["ready"] = .int(Int64(active.filter(Self.isReady).count))
             status["terminating"] = 0
-            status["uncountedTerminatedPods"] = .emptyObject
+            status["uncountedTerminatedPods"] = .object([:])
             if complete {
                 if status["completionTime"] == nil {
                     status["completionTime"] = .string(KubeTime.format(Date()))
@@ -57,7 +58,7 @@ extension ControllerManager {
             let name = Self.name(cronJob)
             let namespace = Self.namespace(cronJob)
             let jobs = owned(ResourceCatalog.jobs, by: cronJob)
-            var status = cronJob["status"] ?? .emptyObject
+            var status = cronJob["status"] ?? .object([:])
             let isDone: (JSONValue) -> Bool = { $0[path: ["status", "completionTime"]] != nil }
             if let schedule = try? CronSchedule(parsing: cronJob[path: ["spec", "schedule"]]?.stringValue ?? ""),
                 cronJob[path: ["spec", "suspend"]]?.boolValue != true
@@ -66,10 +67,10 @@ extension ControllerManager {
                     .flatMap(KubeTime.parse) ?? now
                 if let due = schedule.latest(after: last, until: now) {
                     let jobName = "\(name)-\(Int(due.timeIntervalSince1970 / 60))"
-                    var template = cronJob[path: ["spec", "jobTemplate"]] ?? .emptyObject
+                    var template = cronJob[path: ["spec", "jobTemplate"]] ?? .object([:])
                     template["metadata"] = [
                         "name": .string(jobName), "namespace": .string(namespace),
-                        "labels": template[path: ["metadata", "labels"]] ?? .emptyObject,
+                        "labels": template[path: ["metadata", "labels"]] ?? .object([:]),
                         "annotations": ["batch.kubernetes.io/cronjob-scheduled-timestamp": .string(KubeTime.format(due))],
                         "ownerReferences": [Self.ownerReference(cronJob, type)],
                     ]
@@ -93,7 +94,7 @@ extension ControllerManager {
             }
             if let latest = finished.last?[path: ["status", "completionTime"]] { status["lastSuccessfulTime"] = latest }
             setStatus(type, cronJob, status)
-            let keep = cronJob[path: ["spec", "successfulJobsHistoryLimit"]]?.intValue ?? 3
+            let keep = cronJob[path: ["spec", "successfulJobsHistoryLimit"]]?.integer ?? 3
             if finished.count > keep {
                 for job in finished.prefix(finished.count - keep) {
                     _ = try? api.delete(ResourceCatalog.jobs, namespace: namespace, name: Self.name(job), propagation: .background)

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// Namespace termination and Endpoints for Services with selectors.
 extension ControllerManager {
@@ -32,7 +33,7 @@ extension ControllerManager {
             }
             let ports: [JSONValue] = (service[path: ["spec", "ports"]]?.arrayValue ?? []).map { port in
                 var entry: JSONValue = [
-                    "port": port["targetPort"]?.intValue.map { .int($0) } ?? port["port"] ?? 80,
+                    "port": port["targetPort"]?.integer.map { .int(Int64($0)) } ?? port["port"] ?? 80,
                     "protocol": port["protocol"] ?? "TCP",
                 ]
                 if let portName = port["name"] { entry["name"] = portName }
@@ -41,10 +42,10 @@ extension ControllerManager {
             let subsets: JSONValue = addresses.isEmpty ? .null : [["addresses": .array(addresses), "ports": .array(ports)]]
             if let existing = store.find(ResourceCatalog.endpoints, namespace: namespace, name: name) {
                 if existing["subsets"] ?? .null != subsets {
-                    _ = try? store.modify(ResourceCatalog.endpoints, namespace: namespace, name: name) { $0["subsets"] = subsets.isNull ? nil : subsets }
+                    _ = try? store.modify(ResourceCatalog.endpoints, namespace: namespace, name: name) { $0["subsets"] = subsets.isNull ? nil : .some(subsets) }
                 }
             } else {
-                var endpoints: JSONValue = ["metadata": ["name": .string(name), "namespace": .string(namespace), "labels": service[path: ["metadata", "labels"]] ?? .emptyObject]]
+                var endpoints: JSONValue = ["metadata": ["name": .string(name), "namespace": .string(namespace), "labels": service[path: ["metadata", "labels"]] ?? .object([:])]]
                 if !subsets.isNull { endpoints["subsets"] = subsets }
                 _ = try? store.create(ResourceCatalog.endpoints, namespace: namespace, object: endpoints)
             }

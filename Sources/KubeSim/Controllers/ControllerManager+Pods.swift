@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// The scheduler and a kubelet stand-in: pods get a node, then run, and Job pods finish.
 extension ControllerManager {
@@ -12,7 +13,7 @@ extension ControllerManager {
             guard pod[path: ["spec", "nodeName"]] == nil else { continue }
             let nodes = schedulableNodes(for: pod)
             guard !nodes.isEmpty else {
-                var status = pod["status"] ?? .emptyObject
+                var status = pod["status"] ?? .object([:])
                 status["conditions"] = [
                     Self.condition(
                         status["conditions"], type: "PodScheduled", status: false, reason: "Unschedulable",
@@ -84,11 +85,11 @@ extension ControllerManager {
                 "name": container["name"] ?? "", "image": .string(image),
                 "imageID": .string("docker.io/library/\(image)@sha256:\(id)\(id)"),
                 "containerID": .string("containerd://\(id)\(id)\(id)\(id)"), "ready": true, "started": true, "restartCount": 0,
-                "state": ["running": ["startedAt": .string(now)]], "lastState": .emptyObject,
+                "state": ["running": ["startedAt": .string(now)]], "lastState": .object([:]),
             ])
         }
         let updated = try? store.modify(ResourceCatalog.pods, namespace: Self.namespace(pod), name: Self.name(pod)) { value in
-            var status = value["status"] ?? .emptyObject
+            var status = value["status"] ?? .object([:])
             status["phase"] = "Running"
             status["podIP"] = .string(podIP)
             status["podIPs"] = [["ip": .string(podIP)]]
@@ -115,7 +116,7 @@ extension ControllerManager {
     private func complete(_ pod: JSONValue) {
         let now = KubeTime.format(Date())
         _ = try? store.modify(ResourceCatalog.pods, namespace: Self.namespace(pod), name: Self.name(pod)) { value in
-            var status = value["status"] ?? .emptyObject
+            var status = value["status"] ?? .object([:])
             status["phase"] = "Succeeded"
             status["containerStatuses"] = .array(
                 (status["containerStatuses"]?.arrayValue ?? []).map { container in

@@ -1,24 +1,25 @@
 import Foundation
+import GaleJSON
 
 /// StatefulSet → ordered pods NAME-0..N-1 (+ PVCs from volumeClaimTemplates) and DaemonSet → one pod per node,
 /// both with ControllerRevisions for their history.
 extension ControllerManager {
     /// Ensures a ControllerRevision for the template exists; returns its hash.
     func ensureRevision(owner: JSONValue, ownerType: ResourceType, template: JSONValue) -> String {
-        let hash = NameGenerator.hash(template.serialized())
+        let hash = NameGenerator.hash(template.jsonString)
         let namespace = Self.namespace(owner)
         let revisions = owned(ResourceCatalog.controllerRevisions, by: owner)
         let name = "\(Self.name(owner))-\(hash)"
         if !revisions.contains(where: { Self.name($0) == name }) {
-            let next = (revisions.compactMap { $0["revision"]?.intValue }.max() ?? 0) + 1
-            var labels = template[path: ["metadata", "labels"]] ?? .emptyObject
+            let next = (revisions.compactMap { $0["revision"]?.integer }.max() ?? 0) + 1
+            var labels = template[path: ["metadata", "labels"]] ?? .object([:])
             labels["controller-revision-hash"] = .string(hash)
             let revision: JSONValue = [
                 "metadata": [
                     "name": .string(name), "namespace": .string(namespace), "labels": labels,
                     "ownerReferences": [Self.ownerReference(owner, ownerType)],
                 ],
-                "data": ["spec": ["template": template]], "revision": .int(next),
+                "data": ["spec": ["template": template]], "revision": .int(Int64(next)),
             ]
             _ = try? store.create(ResourceCatalog.controllerRevisions, namespace: namespace, object: revision)
         }
@@ -30,8 +31,8 @@ extension ControllerManager {
         for set in store.list(type).items where !Self.isDeleting(set) {
             let name = Self.name(set)
             let namespace = Self.namespace(set)
-            let replicas = set[path: ["spec", "replicas"]]?.intValue ?? 1
-            let template = set[path: ["spec", "template"]] ?? .emptyObject
+            let replicas = set[path: ["spec", "replicas"]]?.integer ?? 1
+            let template = set[path: ["spec", "template"]] ?? .object([:])
             let hash = ensureRevision(owner: set, ownerType: type, template: template)
             var pods = Dictionary(owned(ResourceCatalog.pods, by: set).map { (Self.name($0), $0) }, uniquingKeysWith: { $1 })
             var blocked = false
@@ -70,13 +71,13 @@ extension ControllerManager {
             }
             let all = Array(pods.values)
             let updated = all.filter { $0[path: ["metadata", "labels", "controller-revision-hash"]]?.stringValue == "\(name)-\(hash)" }
-            var status = set["status"] ?? .emptyObject
+            var status = set["status"] ?? .object([:])
             status["observedGeneration"] = set[path: ["metadata", "generation"]] ?? 1
-            status["replicas"] = .int(all.count)
-            status["readyReplicas"] = .int(all.filter(Self.isReady).count)
-            status["availableReplicas"] = .int(all.filter(Self.isReady).count)
-            status["currentReplicas"] = .int(updated.count)
-            status["updatedReplicas"] = .int(updated.count)
+            status["replicas"] = .int(Int64(all.count))
+            status["readyReplicas"] = .int(Int64(all.filter(Self.isReady).count))
+            status["availableReplicas"] = .int(Int64(all.filter(Self.isReady).count))
+            status["currentReplicas"] = .int(Int64(updated.count))
+            status["updatedReplicas"] = .int(Int64(updated.count))
             status["updateRevision"] = .string("\(name)-\(hash)")
             status["currentRevision"] = updated.count == all.count ? .string("\(name)-\(hash)") : (status["currentRevision"] ?? .string("\(name)-\(hash)"))
             status["collisionCount"] = 0
@@ -87,7 +88,7 @@ extension ControllerManager {
     private func ensureClaim(_ template: JSONValue, name: String, namespace: String, labels: JSONValue?) {
         guard store.find(ResourceCatalog.persistentVolumeClaims, namespace: namespace, name: name) == nil else { return }
         var claim = template
-        claim["metadata"] = ["name": .string(name), "namespace": .string(namespace), "labels": labels ?? .emptyObject]
+        claim["metadata"] = ["name": .string(name), "namespace": .string(namespace), "labels": labels ?? .object([:])]
         claim["status"] = [
             "phase": "Bound", "accessModes": template[path: ["spec", "accessModes"]] ?? ["ReadWriteOnce"],
             "capacity": ["storage": template[path: ["spec", "resources", "requests", "storage"]] ?? "1Gi"],
@@ -102,14 +103,14 @@ extension ControllerManager {
         let nodes = store.list(ResourceCatalog.nodes).items
         for set in store.list(type).items where !Self.isDeleting(set) {
             let namespace = Self.namespace(set)
-            let template = set[path: ["spec", "template"]] ?? .emptyObject
+            let template = set[path: ["spec", "template"]] ?? .object([:])
             let hash = ensureRevision(owner: set, ownerType: type, template: template)
             let eligible = nodes.filter { Self.tolerates(template, node: $0, ignoreUnschedulable: true) }
             var pods = owned(ResourceCatalog.pods, by: set).filter(Self.isActive)
             for node in eligible where !pods.contains(where: { $0[path: ["spec", "nodeName"]]?.stringValue == Self.name(node) }) {
                 let pod = Self.makePod(
                     template: template, name: "\(Self.name(set))-\(NameGenerator.suffix())", namespace: namespace, owner: set,
-                    ownerType: type, extraLabels: ["controller-revision-hash": hash, "pod-template-generation": String(set[path: ["metadata", "generation"]]?.intValue ?? 1)],
+                    ownerType: type, extraLabels: ["controller-revision-hash": hash, "pod-template-generation": String(set[path: ["metadata", "generation"]]?.integer ?? 1)],
                     nodeName: Self.name(node))
                 if let created = createPod(pod, owner: set, ownerType: type) { pods.append(created) }
             }
@@ -126,15 +127,15 @@ extension ControllerManager {
             }
             let updated = pods.filter { $0[path: ["metadata", "labels", "controller-revision-hash"]]?.stringValue == hash }.count
             let ready = pods.filter(Self.isReady).count
-            var status = set["status"] ?? .emptyObject
+            var status = set["status"] ?? .object([:])
             status["observedGeneration"] = set[path: ["metadata", "generation"]] ?? 1
-            status["desiredNumberScheduled"] = .int(eligible.count)
-            status["currentNumberScheduled"] = .int(pods.count)
+            status["desiredNumberScheduled"] = .int(Int64(eligible.count))
+            status["currentNumberScheduled"] = .int(Int64(pods.count))
             status["numberMisscheduled"] = 0
-            status["numberReady"] = .int(ready)
-            status["numberAvailable"] = .int(ready)
-            status["updatedNumberScheduled"] = .int(updated)
-            status["numberUnavailable"] = eligible.count - ready > 0 ? .int(eligible.count - ready) : nil
+            status["numberReady"] = .int(Int64(ready))
+            status["numberAvailable"] = .int(Int64(ready))
+            status["updatedNumberScheduled"] = .int(Int64(updated))
+            status["numberUnavailable"] = eligible.count - ready > 0 ? .some(.int(Int64(eligible.count - ready))) : nil
             setStatus(type, set, status)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// Runs the built-in controllers (deployment, replicaset, statefulset, daemonset, job, cronjob, namespace,
 /// endpoints, scheduler and a kubelet stand-in) level-triggered: every change and every resync tick runs one
@@ -99,7 +100,7 @@ struct ControllerManager: Sendable {
     ) -> JSONValue {
         var labels = template[path: ["metadata", "labels"]]?.stringMap ?? [:]
         for (key, value) in extraLabels { labels[key] = value }
-        var spec = template["spec"] ?? .emptyObject
+        var spec = template["spec"] ?? .object([:])
         if spec["restartPolicy"] == nil { spec["restartPolicy"] = "Always" }
         if spec["dnsPolicy"] == nil { spec["dnsPolicy"] = "ClusterFirst" }
         if spec["schedulerName"] == nil { spec["schedulerName"] = "default-scheduler" }
@@ -178,7 +179,7 @@ struct ControllerManager: Sendable {
 
     /// Template with the controller-added label removed and normalised (to compare with the owner's template).
     static func strippingLabel(_ template: JSONValue?, _ label: String) -> JSONValue {
-        var template = template ?? .emptyObject
+        var template = template ?? .object([:])
         if var labels = template[path: ["metadata", "labels"]]?.objectValue {
             labels[label] = nil
             template[path: ["metadata", "labels"]] = .object(labels)

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 import Hummingbird
 
 /// `pods/NAME/ephemeralcontainers`, the subresource `kubectl debug` patches: only `spec.ephemeralContainers`
@@ -27,7 +28,7 @@ extension APIHandler {
             let now = KubeTime.format(Date())
             let updated = try store.modify(pods, namespace: namespace, name: name, dryRun: dryRun) { pod throws(KubeStatusError) in
                 var wanted = body
-                if let format { wanted = try JSONPatcher.apply(format, patch: body, to: pod) }
+                if let format { wanted = try pod.patched(format, with: body) }
                 pod = try EphemeralContainers.apply(wanted[path: ["spec", "ephemeralContainers"]]?.arrayValue ?? [], to: pod, now: now)
             }
             return Self.json(updated)
@@ -84,7 +85,7 @@ enum EphemeralContainers {
                 "name": .string(containerName), "image": .string(image),
                 "imageID": .string("docker.io/library/\(image)@sha256:\(id)\(id)"),
                 "containerID": .string("containerd://\(id)\(id)\(id)\(id)"), "ready": false, "restartCount": 0,
-                "state": ["running": ["startedAt": .string(now)]], "lastState": .emptyObject,
+                "state": ["running": ["startedAt": .string(now)]], "lastState": .object([:]),
             ])
         }
         var result = pod
@@ -114,7 +115,7 @@ enum EphemeralContainers {
                     var status = status
                     status["state"] = [
                         "terminated": [
-                            "exitCode": .int(exitCode), "reason": exitCode == 0 ? "Completed" : "Error",
+                            "exitCode": .int(Int64(exitCode)), "reason": exitCode == 0 ? "Completed" : "Error",
                             "startedAt": running["startedAt"] ?? .string(now),
                             "finishedAt": .string(now), "containerID": status["containerID"] ?? .null,
                         ]

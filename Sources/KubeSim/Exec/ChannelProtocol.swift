@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 import HummingbirdWebSocket
 import NIOCore
 
@@ -88,14 +89,14 @@ struct ChannelProtocol: Sendable, Equatable {
     /// What goes on stream 3 when the command ends: a `Status` (v4, v5), or before v4 the bare message of a
     /// failure and nothing on success.
     func statusPayload(_ status: JSONValue) -> [UInt8]? {
-        if statusObjects { return Array(status.serialized().utf8) }
+        if statusObjects { return Array(status.jsonString.utf8) }
         guard status["status"]?.stringValue != "Success" else { return nil }
         return Array((status["message"]?.stringValue ?? "error").utf8)
     }
 
     /// A terminal size from the resize stream's JSON (`{"Width":80,"Height":24}`); `nil` when it is not one.
     static func terminalSize(_ bytes: [UInt8]) -> (rows: Int, columns: Int)? {
-        guard let size = try? JSONValue.parse(bytes), let width = size["Width"]?.intValue, let height = size["Height"]?.intValue,
+        guard let size = try? JSONParser.parse(bytes, configuration: .kubeSim), let width = size["Width"]?.integer, let height = size["Height"]?.integer,
             (1...0xFFFF).contains(width), (1...0xFFFF).contains(height)
         else { return nil }
         return (height, width)

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// The main process of a simulated container: what `kubectl attach` joins.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 import HTTPTypes
 import HummingbirdWebSocket
 import NIOCore
@@ -115,9 +116,9 @@ struct ExecSession: Sendable {
     static let maxMessageBytes = 16 << 20
 
     static func status(exitCode: Int, command: [String]) -> JSONValue {
-        guard exitCode != 0 else { return ["metadata": .emptyObject, "status": "Success"] }
+        guard exitCode != 0 else { return ["metadata": .object([:]), "status": "Success"] }
         return [
-            "metadata": .emptyObject, "status": "Failure",
+            "metadata": .object([:]), "status": "Failure",
             "message": .string("command terminated with non-zero exit code: error executing command [\(command.joined(separator: " "))], exit code \(exitCode)"),
             "reason": "NonZeroExitCode",
             "details": ["causes": [["reason": "ExitCode", "message": .string(String(exitCode))]]],

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 import HTTPTypes
 import HummingbirdWebSocket
 import NIOCore
@@ -67,7 +68,7 @@ struct PortForwardEndpoint: Sendable {
         var listeners: [Int: SimulatedListener] = [:]
         for container in pod[path: ["spec", "containers"]]?.arrayValue ?? [] {
             for port in container["ports"]?.arrayValue ?? [] {
-                guard let number = port["containerPort"]?.intValue, (port["protocol"]?.stringValue ?? "TCP") == "TCP" else { continue }
+                guard let number = port["containerPort"]?.integer, (port["protocol"]?.stringValue ?? "TCP") == "TCP" else { continue }
                 listeners[number] = SimulatedListener(
                     namespace: namespace ?? "default", pod: name, container: container["name"]?.stringValue ?? "", port: number)
             }

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 import Hummingbird
 import NIOCore
 import Synchronization
@@ -96,11 +97,11 @@ public final class FaultInjector: Sendable {
             var counts: [String: JSONValue] = [:]
             for type in ResourceCatalog.stored {
                 let count = store.openWatchCount(type)
-                if count > 0 { counts[type.qualifiedName] = .int(count) }
+                if count > 0 { counts[type.qualifiedName] = .int(Int64(count)) }
             }
-            return APIHandler.json(["total": .int(store.openWatchCount()), "byResource": .object(counts)])
+            return APIHandler.json(["total": .int(Int64(store.openWatchCount())), "byResource": .object(counts)])
         case (.get, "log-streams"):
-            return APIHandler.json(["open": .int(openLogStreamCount)])
+            return APIHandler.json(["open": .int(Int64(openLogStreamCount))])
         case (.post, "faults/drop-watches"): dropAllWatches()
         case (.post, "faults/drop-log-streams"): dropLogStreams()
         case (.post, "faults/expire-watches"): expireNextWatches(query.int("count") ?? 1)

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 import Hummingbird
 import NIOCore
 import Synchronization

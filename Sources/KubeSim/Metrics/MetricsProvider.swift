@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 import HTTPTypes
 import Hummingbird
 
@@ -29,7 +30,7 @@ public struct MetricsProvider: Sendable {
             "kind": "PodMetrics", "apiVersion": "metrics.k8s.io/v1beta1",
             "metadata": [
                 "name": .string(name), "namespace": pod[path: ["metadata", "namespace"]] ?? .null,
-                "creationTimestamp": .string(KubeTime.format(date)), "labels": pod[path: ["metadata", "labels"]] ?? .emptyObject,
+                "creationTimestamp": .string(KubeTime.format(date)), "labels": pod[path: ["metadata", "labels"]] ?? .object([:]),
             ],
             "timestamp": .string(KubeTime.format(date.addingTimeInterval(-5))), "window": "15.012s",
             "containers": .array(
@@ -57,7 +58,7 @@ public struct MetricsProvider: Sendable {
             "kind": "NodeMetrics", "apiVersion": "metrics.k8s.io/v1beta1",
             "metadata": [
                 "name": .string(name), "creationTimestamp": .string(KubeTime.format(date)),
-                "labels": node[path: ["metadata", "labels"]] ?? .emptyObject,
+                "labels": node[path: ["metadata", "labels"]] ?? .object([:]),
             ],
             "timestamp": .string(KubeTime.format(date.addingTimeInterval(-5))), "window": "20.008s",
             "usage": ["cpu": .string(Self.cpu(cpu)), "memory": .string(Self.memory(memory))],
@@ -93,6 +94,6 @@ public struct MetricsProvider: Sendable {
             return APIHandler.json(item)
         }
         return APIHandler.json(
-            ["kind": .string("\(type.kind)List"), "apiVersion": "metrics.k8s.io/v1beta1", "metadata": .emptyObject, "items": .array(items)])
+            ["kind": .string("\(type.kind)List"), "apiVersion": "metrics.k8s.io/v1beta1", "metadata": .object([:]), "items": .array(items)])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// Ages and durations written the way `kubectl get` shows them (`45s`, `3m20s`, `7h12m`, `4d2h`, `2y30d`): the
 /// rounding rules of apimachinery's `duration.HumanDuration`, so that tables from KubeSim read like a cluster's.

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// Cell formatting shared by the printers, following the apiserver's helpers (`labels.FormatLabels`,
 /// `metav1.FormatLabelSelector`, the container layout of wide output).
@@ -53,7 +54,10 @@ enum PrintFormat {
     }
 
     /// An integer field, 0 when absent (like an unset Go `int32`).
-    static func int(_ value: JSONValue?) -> Int { value?.intValue ?? 0 }
+    static func int(_ value: JSONValue?) -> Int { value?.integer ?? 0 }
+
+    /// An integer cell from a field, 0 when absent.
+    static func intCell(_ value: JSONValue?) -> JSONValue { .int(Int64(int(value))) }
 
     /// A string field, empty when absent.
     static func string(_ value: JSONValue?) -> String { value?.stringValue ?? "" }

@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// One column of a server-printed table: a `meta.k8s.io` `TableColumnDefinition`.
 struct TableColumn: Sendable, Equatable {
     /// The title as the apiserver spells it (`Name`, `Nominated Node`); kubectl prints it upper-cased.
@@ -35,7 +37,7 @@ struct TableColumn: Sendable, Equatable {
         [
             "name": .string(name), "type": .string(type), "format": .string(format),
             "description": .string(description),
-            "priority": .int(priority),
+            "priority": .int(Int64(priority)),
         ]
     }
 }

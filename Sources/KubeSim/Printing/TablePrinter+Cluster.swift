@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// Nodes, storage (PersistentVolumes, claims, StorageClasses), quotas, Ingresses and RBAC bindings.
 extension TablePrinter {
@@ -62,7 +63,7 @@ extension TablePrinter {
             TableColumn("VolumeMode", "Filesystem or Block.", priority: 1),
         ]
     ) { volume, now in
-        let spec = volume["spec"] ?? .emptyObject
+        let spec = volume["spec"] ?? .object([:])
         var claim = ""
         if let reference = spec["claimRef"], !reference.isNull {
             claim = "\(PrintFormat.string(reference["namespace"]))/\(PrintFormat.string(reference["name"]))"
@@ -90,7 +91,7 @@ extension TablePrinter {
             TableColumn("VolumeMode", "Filesystem or Block.", priority: 1),
         ]
     ) { claim, now in
-        let spec = claim["spec"] ?? .emptyObject
+        let spec = claim["spec"] ?? .object([:])
         var phase = PrintFormat.string(claim[path: ["status", "phase"]])
         if claim[path: ["metadata", "deletionTimestamp"]] != nil { phase = "Terminating" }
         let volumeName = PrintFormat.string(spec["volumeName"])
@@ -163,7 +164,7 @@ extension TablePrinter {
             TableColumn("Ports", "Ports the ingress serves."), .age,
         ]
     ) { ingress, now in
-        let spec = ingress["spec"] ?? .emptyObject
+        let spec = ingress["spec"] ?? .object([:])
         let rules = spec["rules"]?.arrayValue ?? []
         var hosts: [String] = []
         var more = false

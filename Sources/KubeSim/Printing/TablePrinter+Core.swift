@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// Services, Endpoints, ConfigMaps, Secrets, ServiceAccounts, Namespaces and Events.
 extension TablePrinter {
@@ -11,11 +12,11 @@ extension TablePrinter {
             TableColumn("Selector", "Labels of the pods the service routes to.", priority: 1),
         ]
     ) { service, now in
-        let spec = service["spec"] ?? .emptyObject
+        let spec = service["spec"] ?? .object([:])
         let ports = (spec["ports"]?.arrayValue ?? []).map { port -> String in
             let number = PrintFormat.int(port["port"])
             let proto = port["protocol"]?.stringValue ?? "TCP"
-            if let nodePort = port["nodePort"]?.intValue, nodePort > 0 { return "\(number):\(nodePort)/\(proto)" }
+            if let nodePort = port["nodePort"]?.integer, nodePort > 0 { return "\(number):\(nodePort)/\(proto)" }
             return "\(number)/\(proto)"
         }.joined(separator: ",")
         return [
@@ -81,7 +82,7 @@ extension TablePrinter {
     static let configMaps = TablePrinter([.name, TableColumn("Data", "Number of data entries."), .age]) {
         configMap, now in
         let count = (configMap["data"]?.objectValue?.count ?? 0) + (configMap["binaryData"]?.objectValue?.count ?? 0)
-        return [PrintFormat.name(configMap), .int(count), PrintFormat.age(configMap, now: now)]
+        return [PrintFormat.name(configMap), .int(Int64(count)), PrintFormat.age(configMap, now: now)]
     }
 
     static let secrets = TablePrinter(
@@ -89,7 +90,7 @@ extension TablePrinter {
     ) { secret, now in
         [
             PrintFormat.name(secret), .string(PrintFormat.string(secret["type"])),
-            .int(secret["data"]?.objectValue?.count ?? 0),
+            .int(Int64(secret["data"]?.objectValue?.count ?? 0)),
             PrintFormat.age(secret, now: now),
         ]
     }
@@ -99,7 +100,7 @@ extension TablePrinter {
     ]) {
         account, now in
         [
-            PrintFormat.name(account), .int(account["secrets"]?.arrayValue?.count ?? 0),
+            PrintFormat.name(account), .int(Int64(account["secrets"]?.arrayValue?.count ?? 0)),
             PrintFormat.age(account, now: now),
         ]
     }
@@ -130,14 +131,14 @@ extension TablePrinter {
         }
         let firstSeen = HumanDuration.since(present("firstTimestamp") ?? present("eventTime"), now: now)
         var lastSeen = present("lastTimestamp").map { HumanDuration.since($0, now: now) } ?? firstSeen
-        var count = event["count"]?.intValue ?? 0
+        var count = event["count"]?.integer ?? 0
         if let series = event["series"], !series.isNull {
             lastSeen = HumanDuration.since(series["lastObservedTime"], now: now)
-            count = series["count"]?.intValue ?? 0
+            count = series["count"]?.integer ?? 0
         } else if count == 0 {
             count = 1
         }
-        let involved = event["involvedObject"] ?? .emptyObject
+        let involved = event["involvedObject"] ?? .object([:])
         let kind = PrintFormat.string(involved["kind"]).lowercased()
         let name = PrintFormat.string(involved["name"])
         let component =
@@ -152,7 +153,7 @@ extension TablePrinter {
             .string(host.isEmpty ? component : "\(component), \(host)"),
             .string(PrintFormat.string(event["message"]).trimmingCharacters(in: .whitespacesAndNewlines)),
             .string(firstSeen),
-            .int(count), PrintFormat.name(event),
+            .int(Int64(count)), PrintFormat.name(event),
         ]
     }
 }

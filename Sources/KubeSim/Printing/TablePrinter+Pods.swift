@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// `kubectl get pods`: NAME READY STATUS RESTARTS AGE, and IP, NODE, NOMINATED NODE, READINESS GATES with `-o wide`.
 extension TablePrinter {
@@ -33,8 +34,8 @@ extension TablePrinter {
     /// The summary the apiserver computes for a pod: ready containers, the status reason (init progress,
     /// a waiting or terminated container's reason, Terminating), restarts with the time of the last one.
     static func podCells(_ pod: JSONValue, now: Date) -> [JSONValue] {
-        let spec = pod["spec"] ?? .emptyObject
-        let status = pod["status"] ?? .emptyObject
+        let spec = pod["spec"] ?? .object([:])
+        let status = pod["status"] ?? .object([:])
         let phase = status["phase"]?.stringValue ?? ""
         var reason = status["reason"]?.stringValue ?? phase
         for condition in status["conditions"]?.arrayValue ?? []
@@ -61,7 +62,7 @@ extension TablePrinter {
         }
         var initializing = false
         for (index, container) in (status["initContainerStatuses"]?.arrayValue ?? []).enumerated() {
-            let count = container["restartCount"]?.intValue ?? 0
+            let count = container["restartCount"]?.integer ?? 0
             restarts += count
             lastRestart = later(lastRestart, container)
             let isSidecar = sidecars.contains(container["name"]?.stringValue ?? "")
@@ -71,7 +72,7 @@ extension TablePrinter {
             }
             let terminated = container[path: ["state", "terminated"]]
             let waitingReason = container[path: ["state", "waiting", "reason"]]?.stringValue ?? ""
-            if let terminated, terminated["exitCode"]?.intValue == 0 { continue }
+            if let terminated, terminated["exitCode"]?.integer == 0 { continue }
             if isSidecar, container["started"]?.boolValue == true {
                 if container["ready"]?.boolValue == true { ready += 1 }
                 continue
@@ -91,9 +92,9 @@ extension TablePrinter {
             lastRestart = lastSidecarRestart
             var hasRunning = false
             for container in (status["containerStatuses"]?.arrayValue ?? []).reversed() {
-                restarts += container["restartCount"]?.intValue ?? 0
+                restarts += container["restartCount"]?.integer ?? 0
                 lastRestart = later(lastRestart, container)
-                let state = container["state"] ?? .emptyObject
+                let state = container["state"] ?? .object([:])
                 if let waiting = state[path: ["waiting", "reason"]]?.stringValue, !waiting.isEmpty {
                     reason = waiting
                 } else if let terminated = state["terminated"] {
@@ -137,7 +138,7 @@ extension TablePrinter {
     /// A terminated container's reason, or `Signal:N` / `ExitCode:N` when it has none.
     private static func terminatedReason(_ terminated: JSONValue) -> String {
         if let reason = terminated["reason"]?.stringValue, !reason.isEmpty { return reason }
-        if let signal = terminated["signal"]?.intValue, signal != 0 { return "Signal:\(signal)" }
-        return "ExitCode:\(terminated["exitCode"]?.intValue ?? 0)"
+        if let signal = terminated["signal"]?.integer, signal != 0 { return "Signal:\(signal)" }
+        return "ExitCode:\(terminated["exitCode"]?.integer ?? 0)"
     }
 }

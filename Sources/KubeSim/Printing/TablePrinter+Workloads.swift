@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, CronJobs, ControllerRevisions and PodDisruptionBudgets.
 extension TablePrinter {
@@ -11,12 +12,12 @@ extension TablePrinter {
     ) { budget, now in
         func intOrString(_ value: JSONValue?) -> String {
             guard let value, !value.isNull else { return "N/A" }
-            return value.stringValue ?? value.intValue.map(String.init) ?? "N/A"
+            return value.stringValue ?? value.integer.map(String.init) ?? "N/A"
         }
         return [
             PrintFormat.name(budget), .string(intOrString(budget[path: ["spec", "minAvailable"]])),
             .string(intOrString(budget[path: ["spec", "maxUnavailable"]])),
-            .int(PrintFormat.int(budget[path: ["status", "disruptionsAllowed"]])), PrintFormat.age(budget, now: now),
+            PrintFormat.intCell(budget[path: ["status", "disruptionsAllowed"]]), PrintFormat.age(budget, now: now),
         ]
     }
 
@@ -28,12 +29,12 @@ extension TablePrinter {
         ]
     ) { deployment, now in
         let (names, images) = PrintFormat.containers(deployment[path: ["spec", "template", "spec"]])
-        let desired = deployment[path: ["spec", "replicas"]]?.intValue ?? 1
+        let desired = deployment[path: ["spec", "replicas"]]?.integer ?? 1
         return [
             PrintFormat.name(deployment),
             .string("\(PrintFormat.int(deployment[path: ["status", "readyReplicas"]]))/\(desired)"),
-            .int(PrintFormat.int(deployment[path: ["status", "updatedReplicas"]])),
-            .int(PrintFormat.int(deployment[path: ["status", "availableReplicas"]])),
+            PrintFormat.intCell(deployment[path: ["status", "updatedReplicas"]]),
+            PrintFormat.intCell(deployment[path: ["status", "availableReplicas"]]),
             PrintFormat.age(deployment, now: now), names, images,
             .string(PrintFormat.selector(deployment[path: ["spec", "selector"]], emptyText: "")),
         ]
@@ -49,9 +50,9 @@ extension TablePrinter {
     ) { replicaSet, now in
         let (names, images) = PrintFormat.containers(replicaSet[path: ["spec", "template", "spec"]])
         return [
-            PrintFormat.name(replicaSet), .int(replicaSet[path: ["spec", "replicas"]]?.intValue ?? 1),
-            .int(PrintFormat.int(replicaSet[path: ["status", "replicas"]])),
-            .int(PrintFormat.int(replicaSet[path: ["status", "readyReplicas"]])), PrintFormat.age(replicaSet, now: now),
+            PrintFormat.name(replicaSet), .int(Int64(replicaSet[path: ["spec", "replicas"]]?.integer ?? 1)),
+            PrintFormat.intCell(replicaSet[path: ["status", "replicas"]]),
+            PrintFormat.intCell(replicaSet[path: ["status", "readyReplicas"]]), PrintFormat.age(replicaSet, now: now),
             names,
             images, .string(PrintFormat.selector(replicaSet[path: ["spec", "selector"]])),
         ]
@@ -61,7 +62,7 @@ extension TablePrinter {
         [.name, TableColumn("Ready", "Ready pods out of the desired number."), .age, .containers, .images]
     ) { statefulSet, now in
         let (names, images) = PrintFormat.containers(statefulSet[path: ["spec", "template", "spec"]])
-        let desired = statefulSet[path: ["spec", "replicas"]]?.intValue ?? 1
+        let desired = statefulSet[path: ["spec", "replicas"]]?.integer ?? 1
         return [
             PrintFormat.name(statefulSet),
             .string("\(PrintFormat.int(statefulSet[path: ["status", "readyReplicas"]]))/\(desired)"),
@@ -82,9 +83,9 @@ extension TablePrinter {
         let (names, images) = PrintFormat.containers(daemonSet[path: ["spec", "template", "spec"]])
         let status = daemonSet["status"]
         return [
-            PrintFormat.name(daemonSet), .int(PrintFormat.int(status?["desiredNumberScheduled"])),
-            .int(PrintFormat.int(status?["currentNumberScheduled"])), .int(PrintFormat.int(status?["numberReady"])),
-            .int(PrintFormat.int(status?["updatedNumberScheduled"])), .int(PrintFormat.int(status?["numberAvailable"])),
+            PrintFormat.name(daemonSet), PrintFormat.intCell(status?["desiredNumberScheduled"]),
+            PrintFormat.intCell(status?["currentNumberScheduled"]), PrintFormat.intCell(status?["numberReady"]),
+            PrintFormat.intCell(status?["updatedNumberScheduled"]), PrintFormat.intCell(status?["numberAvailable"]),
             .string(PrintFormat.labels(daemonSet[path: ["spec", "template", "spec", "nodeSelector"]])),
             PrintFormat.age(daemonSet, now: now), names, images,
             .string(PrintFormat.selector(daemonSet[path: ["spec", "selector"]])),
@@ -100,9 +101,9 @@ extension TablePrinter {
     ) { job, now in
         let succeeded = PrintFormat.int(job[path: ["status", "succeeded"]])
         var completions = "\(succeeded)/1"
-        if let wanted = job[path: ["spec", "completions"]]?.intValue {
+        if let wanted = job[path: ["spec", "completions"]]?.integer {
             completions = "\(succeeded)/\(wanted)"
-        } else if let parallelism = job[path: ["spec", "parallelism"]]?.intValue, parallelism > 1 {
+        } else if let parallelism = job[path: ["spec", "parallelism"]]?.integer, parallelism > 1 {
             completions = "\(succeeded)/1 of \(parallelism)"
         }
         var duration = ""
@@ -149,7 +150,7 @@ extension TablePrinter {
         return [
             PrintFormat.name(cronJob), .string(PrintFormat.string(spec?["schedule"])),
             .string(spec?["timeZone"]?.stringValue ?? "<none>"), .string(suspend),
-            .int(cronJob[path: ["status", "active"]]?.arrayValue?.count ?? 0), .string(lastSchedule),
+            .int(Int64(cronJob[path: ["status", "active"]]?.arrayValue?.count ?? 0)), .string(lastSchedule),
             PrintFormat.age(cronJob, now: now), names, images,
             .string(PrintFormat.selector(spec?[path: ["jobTemplate", "spec", "selector"]])),
         ]
@@ -172,7 +173,7 @@ extension TablePrinter {
             controller = "\(groupKind.lowercased())/\(owner["name"]?.stringValue ?? "")"
         }
         return [
-            PrintFormat.name(revision), .string(controller), .int(PrintFormat.int(revision["revision"])),
+            PrintFormat.name(revision), .string(controller), PrintFormat.intCell(revision["revision"]),
             PrintFormat.age(revision, now: now),
         ]
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// How the objects of one kind print as table rows, like the apiserver's printers behind `kubectl get`: the
 /// column set and, for one object, its cells. Cells always cover every column, priority 1 included, as the

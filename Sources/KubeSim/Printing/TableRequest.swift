@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// A request for server-side printing, as `kubectl get` makes it
 /// (`Accept: application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json`),
@@ -102,7 +103,7 @@ struct TableRequest: Sendable {
         case .metadata:
             row["object"] = [
                 "kind": "PartialObjectMetadata", "apiVersion": .string(apiVersion),
-                "metadata": object["metadata"] ?? .emptyObject,
+                "metadata": object["metadata"] ?? .object([:]),
             ]
         case .object:
             row["object"] = object

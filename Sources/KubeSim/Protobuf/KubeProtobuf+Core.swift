@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// `k8s.io/api/core/v1` kinds and the pod template the workload kinds share.
 extension KubeProtobuf {
     static let configMap = ProtobufMessage([

@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// `k8s.io/apimachinery/pkg/apis/meta/v1` messages every object uses.
 extension KubeProtobuf {
     static let objectMeta = ProtobufMessage([

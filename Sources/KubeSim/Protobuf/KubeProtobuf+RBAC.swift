@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// `rbac.authorization.k8s.io/v1` kinds and the access reviews (`kubectl auth can-i`, `kubectl auth whoami`).
 extension KubeProtobuf {
     static let policyRule = ProtobufMessage([

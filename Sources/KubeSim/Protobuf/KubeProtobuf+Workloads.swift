@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// `apps/v1`, `batch/v1`, `autoscaling/v1` and `policy/v1` kinds.
 extension KubeProtobuf {
     static let deployment = ProtobufMessage([

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// Kubernetes' protobuf encoding of request bodies (`application/vnd.kubernetes.protobuf`), which kubectl's
 /// generators (`kubectl create configmap|deployment|…`) and client-go typed clients send.
@@ -31,7 +32,7 @@ enum KubeProtobuf {
         guard bytes.starts(with: magic) else { throw .missingMagic }
         var decoder = ProtobufJSONDecoder(configuration: configuration)
         var envelope = ProtobufWireReader(bytes.dropFirst(magic.count))
-        var typeMeta: JSONValue = .emptyObject
+        var typeMeta: JSONValue = .object([:])
         var raw: ArraySlice<UInt8> = []
         while let (number, value) = try envelope.next() {
             switch (number, value) {

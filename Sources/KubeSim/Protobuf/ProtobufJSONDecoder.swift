@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// Decodes protobuf messages into the JSON form KubeSim stores, following a `ProtobufMessage` schema.
 ///
@@ -98,8 +99,8 @@ struct ProtobufJSONDecoder {
         switch (field.kind, value) {
         case (.string, .bytes(let bytes)): return .string(String(decoding: bytes, as: UTF8.self))
         case (.bytes, .bytes(let bytes)): return .string(Data(bytes).base64EncodedString())
-        case (.int32, .varint(let raw)): return .int(Int(Int32(truncatingIfNeeded: raw)))
-        case (.int64, .varint(let raw)): return .int(Int(Int64(bitPattern: raw)))
+        case (.int32, .varint(let raw)): return .int(Int64(Int32(truncatingIfNeeded: raw)))
+        case (.int64, .varint(let raw)): return .int(Int64(bitPattern: raw))
         case (.bool, .varint(let raw)): return .bool(raw != 0)
         default: throw .wrongWireType(field: field.name)
         }
@@ -138,7 +139,7 @@ struct ProtobufJSONDecoder {
         throws(ProtobufError) -> JSONValue
     {
         let object = try members(bytes, Self.intOrStringMessage, depth: depth)
-        return object["type"]?.intValue == 1
+        return object["type"]?.integer == 1
             ? .string(object["strVal"]?.stringValue ?? "") : .int(object["intVal"]?.intValue ?? 0)
     }
 
@@ -153,7 +154,7 @@ struct ProtobufJSONDecoder {
         // Like metav1.Time: an empty message is the zero time, otherwise whole seconds (nanos are not kept).
         guard !bytes.isEmpty else { return nil }
         let object = try members(bytes, Self.timestampMessage, depth: depth)
-        let seconds = object["seconds"]?.intValue ?? 0
+        let seconds = object["seconds"]?.integer ?? 0
         guard (-62_135_596_800...253_402_300_799).contains(seconds) else { throw .timeOutOfRange(field: field.name) }
         return .string(KubeTime.format(Date(timeIntervalSince1970: TimeInterval(seconds))))
     }
@@ -192,7 +193,7 @@ extension ProtobufField.Kind {
         case .bool: .bool(false)
         case .quantity: .string("0")
         case .stringList: .array([])
-        case .message, .inline, .map: .emptyObject
+        case .message, .inline, .map: .object([:])
         case .string, .bytes, .intOrString, .time: .string("")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// The review resources, answered at once and never stored: `authorization.k8s.io/v1` SubjectAccessReview,
 /// LocalSubjectAccessReview, SelfSubjectAccessReview and SelfSubjectRulesReview, and `authentication.k8s.io/v1`
@@ -16,7 +17,7 @@ struct AccessReviews: Sendable {
         var metadata = body["metadata"]?.objectValue ?? [:]
         metadata["creationTimestamp"] = .string(KubeTime.format(Date()))
         review["metadata"] = .object(metadata)
-        let spec = body["spec"] ?? .emptyObject
+        let spec = body["spec"] ?? .object([:])
         switch type {
         case ResourceCatalog.selfSubjectReviews:
             review["status"] = ["userInfo": requester.json]

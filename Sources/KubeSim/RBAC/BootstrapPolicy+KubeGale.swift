@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// The roles behind the gateway's user roles (viewer, operator, admin). The gateway impersonates its users
 /// with the groups `kubegale:viewer`, `kubegale:operator` and `kubegale:admin`; these bindings give those
 /// groups their meaning in every KubeSim. The names are relied on by the gateway: do not rename them.

@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// The RBAC objects of a fresh cluster, faithful in spirit to the apiserver's bootstrap policy: `cluster-admin`,
 /// `admin`, `edit`, `view`, `system:discovery`, `system:basic-user`, `system:public-info-viewer` and their
 /// bindings, plus the roles the gateway's three user roles map to (see ``BootstrapPolicy/kubegaleObjects``).

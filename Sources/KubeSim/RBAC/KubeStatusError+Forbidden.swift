@@ -1,3 +1,5 @@
+import GaleJSON
+
 extension KubeStatusError {
     /// 403 for a request the authorizer refused, worded as the apiserver words it:
     /// `pods is forbidden: User "bob" cannot list resource "pods" in API group "" in the namespace "default"`.

@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// One rule of a Role or ClusterRole (`rbac.authorization.k8s.io/v1` PolicyRule), matched the way the RBAC
 /// authorizer matches it.
 public struct PolicyRule: Sendable, Hashable {

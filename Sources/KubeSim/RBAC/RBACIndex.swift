@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// The RBAC objects of one moment, indexed by subject: which rules each user and group holds, where.
 ///
 /// Built once per change of the RBAC objects (see ``RBACAuthorizer``), so that authorizing a request

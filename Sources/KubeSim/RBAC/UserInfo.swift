@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// Who a request acts as, after authentication and impersonation: the `user.Info` of the apiserver.
 public struct UserInfo: Sendable, Hashable {
     /// User name (`kubesim-admin`, `bob`, `system:serviceaccount:demo:viewer`).

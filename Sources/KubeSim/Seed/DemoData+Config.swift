@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// Configuration, RBAC, quotas and storage of the demo cluster.
 extension DemoData {
     static func seedCluster(_ api: ClusterAPI) {

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// Pods in bulk for benchmarks (`kubegale sim --pods N`).
 extension DemoData {
@@ -29,10 +30,10 @@ extension DemoData {
             guard let workload = seedScaleWorkload(api, namespace: namespace, replicas: replicas) else { continue }
             let (replicaSet, template) = workload
             let hash = template[path: ["metadata", "labels", "pod-template-hash"]]?.stringValue ?? ""
-            let labels = template[path: ["metadata", "labels"]] ?? .emptyObject
+            let labels = template[path: ["metadata", "labels"]] ?? .object([:])
             let owner: JSONValue = [ControllerManager.ownerReference(replicaSet, ResourceCatalog.replicaSets)]
             let specs = nodes.map { node -> JSONValue in
-                var spec = template["spec"] ?? .emptyObject
+                var spec = template["spec"] ?? .object([:])
                 spec["restartPolicy"] = "Always"
                 spec["dnsPolicy"] = "ClusterFirst"
                 spec["schedulerName"] = "default-scheduler"
@@ -53,7 +54,7 @@ extension DemoData {
                         "registry.k8s.io/pause@sha256:ee6521f290b2168b6e0935a181d4cff9be1ac3f505666ef0e3c98fae8199917a",
                     "containerID": .string("containerd://\(NameGenerator.hash(namespace))"), "ready": true,
                     "started": true,
-                    "restartCount": 0, "state": ["running": ["startedAt": .string(now)]], "lastState": .emptyObject,
+                    "restartCount": 0, "state": ["running": ["startedAt": .string(now)]], "lastState": .object([:]),
                 ]
             ]
             for replica in 0..<replicas {
@@ -106,7 +107,7 @@ extension DemoData {
                         "annotations": revision,
                     ],
                     "spec": [
-                        "replicas": .int(replicas), "revisionHistoryLimit": 10,
+                        "replicas": .int(Int64(replicas)), "revisionHistoryLimit": 10,
                         "selector": ["matchLabels": ["app": "load"]],
                         "strategy": [
                             "type": "RollingUpdate", "rollingUpdate": ["maxSurge": "25%", "maxUnavailable": "25%"],
@@ -115,13 +116,13 @@ extension DemoData {
                     ],
                 ])
         else { return nil }
-        let hash = NameGenerator.hash(template.serialized())
+        let hash = NameGenerator.hash(template.jsonString)
         var podTemplate = template
         podTemplate[path: ["metadata", "labels", "pod-template-hash"]] = .string(hash)
         let replicaSet: JSONValue = [
             "metadata": [
                 "name": .string("load-\(hash)"), "namespace": .string(namespace),
-                "labels": podTemplate[path: ["metadata", "labels"]] ?? .emptyObject,
+                "labels": podTemplate[path: ["metadata", "labels"]] ?? .object([:]),
                 "annotations": [
                     "deployment.kubernetes.io/revision": "1",
                     "deployment.kubernetes.io/desired-replicas": .string(String(replicas)),
@@ -130,7 +131,7 @@ extension DemoData {
                 "ownerReferences": [ControllerManager.ownerReference(deployment, ResourceCatalog.deployments)],
             ],
             "spec": [
-                "replicas": .int(replicas),
+                "replicas": .int(Int64(replicas)),
                 "selector": ["matchLabels": ["app": "load", "pod-template-hash": .string(hash)]],
                 "template": podTemplate,
             ],

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// The demo cluster: namespaces, nodes, workloads, services, config, RBAC, quotas and storage.
 enum DemoData {
@@ -54,7 +55,7 @@ enum DemoData {
             "name": .string(app), "image": .string(image), "imagePullPolicy": "IfNotPresent",
             "resources": ["requests": ["cpu": "50m", "memory": "64Mi"], "limits": ["cpu": "500m", "memory": "256Mi"]],
         ]
-        if let port { container["ports"] = [["containerPort": .int(port), "protocol": "TCP"]] }
+        if let port { container["ports"] = [["containerPort": .int(Int64(port)), "protocol": "TCP"]] }
         if !env.isEmpty { container["env"] = .array(env.sorted { $0.key < $1.key }.map { ["name": .string($0.key), "value": .string($0.value)] }) }
         var labels = ["app": app]
         for (key, value) in extraLabels { labels[key] = value }
@@ -65,7 +66,7 @@ enum DemoData {
         [
             "metadata": ["name": .string(name), "namespace": .string(namespace), "labels": ["app": .string(name), "tier": .string(tier)]],
             "spec": [
-                "replicas": .int(replicas), "revisionHistoryLimit": 10, "selector": ["matchLabels": ["app": .string(name)]],
+                "replicas": .int(Int64(replicas)), "revisionHistoryLimit": 10, "selector": ["matchLabels": ["app": .string(name)]],
                 "strategy": ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": "25%", "maxUnavailable": "25%"]],
                 "template": podTemplate(app: name, image: image, port: port, extraLabels: ["tier": tier], env: ["APP_ENV": namespace]),
             ],
@@ -77,7 +78,7 @@ enum DemoData {
             "metadata": ["name": .string(name), "namespace": .string(namespace), "labels": ["app": .string(name)]],
             "spec": [
                 "type": .string(type), "clusterIP": .string(ip), "clusterIPs": [.string(ip)], "selector": ["app": .string(name)],
-                "ports": [["name": "http", "port": .int(port), "targetPort": .int(targetPort), "protocol": "TCP"]],
+                "ports": [["name": "http", "port": .int(Int64(port)), "targetPort": .int(Int64(targetPort)), "protocol": "TCP"]],
                 "sessionAffinity": "None", "ipFamilies": ["IPv4"],
             ],
         ]

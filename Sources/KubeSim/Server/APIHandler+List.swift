@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 import Hummingbird
 import NIOCore
 
@@ -25,8 +26,8 @@ extension APIHandler {
         var after: String?
         var snapshotVersion: Int?
         if let token = query["continue"], !token.isEmpty {
-            guard let data = Data(base64Encoded: token), let decoded = try? JSONValue.parse(Array(data)),
-                let start = decoded["start"]?.stringValue, let version = decoded["rv"]?.intValue
+            guard let data = Data(base64Encoded: token), let decoded = try? JSONParser.parse(Array(data), configuration: .kubeSim),
+                let start = decoded["start"]?.stringValue, let version = decoded["rv"]?.integer
             else {
                 throw KubeStatusError.badRequest("continue key is not valid: illegal base64 data")
             }
@@ -41,10 +42,10 @@ extension APIHandler {
         let version = snapshotVersion ?? page.resourceVersion
         var metadata: JSONValue = ["resourceVersion": .string(String(version))]
         if let lastKey = page.lastKey {
-            let token: JSONValue = ["rv": .int(version), "start": .string(lastKey)]
-            metadata["continue"] = .string(Data(token.serializedBytes()).base64EncodedString())
+            let token: JSONValue = ["rv": .int(Int64(version)), "start": .string(lastKey)]
+            metadata["continue"] = .string(Data(token.jsonString.utf8).base64EncodedString())
         }
-        if let remaining = page.remaining { metadata["remainingItemCount"] = .int(remaining) }
+        if let remaining = page.remaining { metadata["remainingItemCount"] = .int(Int64(remaining)) }
         if let table { return Self.json(table.table(target.type, objects: page.items, metadata: metadata)) }
         return Self.json(Self.listObject(target.type, items: page.items, metadata: metadata))
     }
@@ -77,7 +78,7 @@ extension APIHandler {
             subscription = try store.watch(target.type, filter: filter, resourceVersion: since)
         } catch {
             // Like the apiserver's etcd watcher: the 410 arrives as an ERROR event on a 200 stream.
-            let line = WatchMessage.error(error).json.serialized() + "\n"
+            let line = WatchMessage.error(error).json.jsonString + "\n"
             return Response(
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: line)))
         }
@@ -115,7 +116,7 @@ extension APIHandler {
                         line = table.watchEvent(message, type: target.type, columns: columns)
                         if case .event = message { columns = false }
                     }
-                    var buffer = ByteBuffer(string: line.serialized())
+                    var buffer = ByteBuffer(string: line.jsonString)
                     buffer.writeString("\n")
                     try await writer.write(buffer)
                     if case .error = message { break }

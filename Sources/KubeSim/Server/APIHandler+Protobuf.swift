@@ -1,3 +1,4 @@
+import GaleJSON
 import Hummingbird
 import NIOCore
 

@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -18,9 +19,10 @@ struct APIHandler: Sendable {
     var store: ObjectStore { api.store }
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        var buffer = ByteBuffer(string: value.serialized())
-        buffer.writeString("\n")
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+        var bytes: [UInt8] = []
+        value.write(to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func failure(_ error: KubeStatusError) -> Response {
@@ -197,7 +199,7 @@ struct APIHandler: Sendable {
                 try api.patch(
                     type, namespace: target.namespace, name: name, format: format, patch: body, statusOnly: statusOnly, dryRun: dryRun))
         case .delete:
-            let body = (try? await readBody(request, context: context)) ?? .emptyObject
+            let body = (try? await readBody(request, context: context)) ?? .object([:])
             let policyText = query["propagationPolicy"] ?? body["propagationPolicy"]?.stringValue
             var propagation = policyText.flatMap(ClusterAPI.Propagation.init(rawValue:))
             if propagation == nil, body["orphanDependents"]?.boolValue == true || query["orphanDependents"] == "true" {
@@ -217,9 +219,9 @@ struct APIHandler: Sendable {
         if KubeProtobuf.isProtobuf(contentType: request.headers[.contentType] ?? "") { return try await readProtobuf(request) }
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         let bytes = buffer.readableBytesView
-        if bytes.isEmpty { return .emptyObject }
+        if bytes.isEmpty { return .object([:]) }
         do {
-            return try JSONValue.parse(bytes)
+            return try JSONParser.parse(bytes, configuration: .kubeSim)
         } catch {
             if let yaml = try? YAMLBridge.parse(String(decoding: bytes, as: UTF8.self)) { return yaml }
             throw KubeStatusError.badRequest("the object provided is unrecognized: \(error)")

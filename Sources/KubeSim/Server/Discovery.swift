@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// The discovery documents: `/version`, `/api`, `/apis`, `/apis/GROUP`, `/api/v1`, `/apis/GROUP/VERSION`.
 enum Discovery {
     static func version(_ gitVersion: String) -> JSONValue {

@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// Minimal OpenAPI documents, enough for kubectl's client-side machinery.
 ///
 /// kubectl `apply`/`create` download `/openapi/v2` for schema validation and ask `/openapi/v3` whether the
@@ -45,7 +47,7 @@ enum OpenAPIDocuments {
         }
         return [
             "openapi": "3.0.0", "info": ["title": "Kubernetes", "version": "v1.32.4"], "paths": .object(paths),
-            "components": ["schemas": .emptyObject],
+            "components": ["schemas": .object([:])],
         ]
     }
 }

@@ -1,3 +1,4 @@
+import GaleJSON
 import Yams
 
 /// Converts YAML (accepted wherever JSON is) into ``JSONValue``.
@@ -10,7 +11,7 @@ enum YAMLBridge {
         switch value {
         case nil: return .null
         case let value as Bool: return .bool(value)
-        case let value as Int: return .int(value)
+        case let value as Int: return .int(Int64(value))
         case let value as Double: return .double(value)
         case let value as String: return .string(value)
         case let value as [Any?]: return .array(value.map(convert))

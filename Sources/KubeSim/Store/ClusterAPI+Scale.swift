@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// The `scale` subresource (autoscaling/v1 Scale) of deployments, replicasets and statefulsets.
 extension ClusterAPI {
     static let scalable: Set<ResourceType> = [ResourceCatalog.deployments, ResourceCatalog.replicaSets, ResourceCatalog.statefulSets]
@@ -9,7 +11,7 @@ extension ClusterAPI {
     }
 
     static func scaleObject(_ object: JSONValue) -> JSONValue {
-        let metadata = object["metadata"] ?? .emptyObject
+        let metadata = object["metadata"] ?? .object([:])
         let selector = LabelSelector(object: object[path: ["spec", "selector"]]).text
         return [
             "kind": "Scale", "apiVersion": "autoscaling/v1",
@@ -18,8 +20,8 @@ extension ClusterAPI {
                 "resourceVersion": metadata["resourceVersion"] ?? .null,
                 "creationTimestamp": metadata["creationTimestamp"] ?? .null,
             ],
-            "spec": ["replicas": .int(object[path: ["spec", "replicas"]]?.intValue ?? 1)],
-            "status": ["replicas": .int(object[path: ["status", "replicas"]]?.intValue ?? 0), "selector": .string(selector)],
+            "spec": ["replicas": .int(Int64(object[path: ["spec", "replicas"]]?.integer ?? 1))],
+            "status": ["replicas": .int(Int64(object[path: ["status", "replicas"]]?.integer ?? 0)), "selector": .string(selector)],
         ]
     }
 
@@ -30,8 +32,8 @@ extension ClusterAPI {
     ) throws(KubeStatusError) -> JSONValue {
         let current = try self.scale(type, namespace: namespace, name: name)
         var desired = scale ?? current
-        if let (format, body) = patch { desired = try JSONPatcher.apply(format, patch: body, to: current) }
-        guard let replicas = desired[path: ["spec", "replicas"]]?.intValue, replicas >= 0 else {
+        if let (format, body) = patch { desired = try current.patched(format, with: body) }
+        guard let replicas = desired[path: ["spec", "replicas"]]?.integer, replicas >= 0 else {
             throw .invalid(type, name, field: "spec.replicas", "Invalid value: must be greater than or equal to 0")
         }
         if let expected = desired[path: ["metadata", "resourceVersion"]]?.stringValue, scale != nil, !expected.isEmpty,
@@ -40,7 +42,7 @@ extension ClusterAPI {
             throw .conflict(type, name)
         }
         let updated = try store.modify(type, namespace: namespace, name: name, dryRun: dryRun) { object in
-            object[path: ["spec", "replicas"]] = .int(replicas)
+            object[path: ["spec", "replicas"]] = .int(Int64(replicas))
         }
         return Self.scaleObject(updated)
     }

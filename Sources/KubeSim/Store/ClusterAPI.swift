@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// The apiserver's semantics on top of the raw store: status handling on create/update, patches,
 /// deletion with propagation, namespace termination, the `scale` subresource and eviction.
@@ -29,7 +30,7 @@ public struct ClusterAPI: Sendable {
             switch type {
             case ResourceCatalog.pods: object["status"] = ["phase": "Pending", "qosClass": "BestEffort"]
             case ResourceCatalog.namespaces: object["status"] = ["phase": "Active"]
-            default: object["status"] = .emptyObject
+            default: object["status"] = .object([:])
             }
         }
         if type == ResourceCatalog.namespaces, object[path: ["spec", "finalizers"]] == nil {
@@ -37,7 +38,7 @@ public struct ClusterAPI: Sendable {
         }
         if type == ResourceCatalog.namespaces {
             let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
-            var labels = object[path: ["metadata", "labels"]] ?? .emptyObject
+            var labels = object[path: ["metadata", "labels"]] ?? .object([:])
             labels["kubernetes.io/metadata.name"] = .string(name)
             object[path: ["metadata", "labels"]] = labels
         }
@@ -63,7 +64,7 @@ public struct ClusterAPI: Sendable {
     ) throws(KubeStatusError) -> JSONValue {
         guard !type.readOnly else { throw .methodNotAllowed() }
         return try store.modify(type, namespace: namespace, name: name, dryRun: dryRun) { existing throws(KubeStatusError) in
-            var patched = try JSONPatcher.apply(format, patch: patch, to: existing)
+            var patched = try existing.patched(format, with: patch)
             if let expected = patch[path: ["metadata", "resourceVersion"]]?.stringValue, !expected.isEmpty,
                 expected != existing[path: ["metadata", "resourceVersion"]]?.stringValue
             {
@@ -122,7 +123,7 @@ public struct ClusterAPI: Sendable {
                         let references = (value[path: ["metadata", "ownerReferences"]]?.arrayValue ?? []).filter {
                             $0["uid"]?.stringValue != uid
                         }
-                        value[path: ["metadata", "ownerReferences"]] = references.isEmpty ? nil : .array(references)
+                        value[path: ["metadata", "ownerReferences"]] = references.isEmpty ? nil : .some(.array(references))
                     }
                 }
             case .background, .foreground:
@@ -170,6 +171,6 @@ public struct ClusterAPI: Sendable {
             events.record(pod, type: ResourceCatalog.pods, reason: "Evicted", message: "Evicted pod \(name)", component: "disruption-controller")
         }
         try delete(ResourceCatalog.pods, namespace: namespace, name: name, dryRun: dryRun)
-        return ["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success", "code": 201]
+        return ["kind": "Status", "apiVersion": "v1", "metadata": .object([:]), "status": "Success", "code": 201]
     }
 }

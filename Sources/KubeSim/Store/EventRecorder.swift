@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// Writes core/v1 `Event` objects about lifecycle changes, like the kubelet and controllers do.
 struct EventRecorder: Sendable {
@@ -10,7 +11,7 @@ struct EventRecorder: Sendable {
         _ object: JSONValue, type: ResourceType, reason: String, message: String, eventType: String = "Normal",
         component: String, host: String? = nil
     ) {
-        let metadata = object["metadata"] ?? .emptyObject
+        let metadata = object["metadata"] ?? .object([:])
         let name = metadata["name"]?.stringValue ?? ""
         let namespace = type.namespaced ? (metadata["namespace"]?.stringValue ?? "default") : "default"
         let now = KubeTime.format(Date())
@@ -38,7 +39,7 @@ struct EventRecorder: Sendable {
         let events = store.list(ResourceCatalog.events).items
         guard events.count > limit else { return }
         let oldest = events.sorted {
-            ($0[path: ["metadata", "resourceVersion"]]?.intValue ?? 0) < ($1[path: ["metadata", "resourceVersion"]]?.intValue ?? 0)
+            ($0[path: ["metadata", "resourceVersion"]]?.integer ?? 0) < ($1[path: ["metadata", "resourceVersion"]]?.integer ?? 0)
         }.prefix(events.count - limit)
         for event in oldest {
             _ = try? store.remove(

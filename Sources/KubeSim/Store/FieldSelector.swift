@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// A parsed field selector (`metadata.name=web,status.phase!=Running`).
 ///
@@ -62,7 +63,7 @@ public struct FieldSelector: Sendable, Hashable {
         case .bool(let flag): return flag ? "true" : "false"
         case .int(let number): return String(number)
         case .double(let number): return String(number)
-        default: return value.serialized()
+        default: return value.jsonString
         }
     }
 }

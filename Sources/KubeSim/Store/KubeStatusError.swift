@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// A failure that the API answers with a `meta/v1 Status` object, exactly as the apiserver does.
 public struct KubeStatusError: Error, CustomStringConvertible, Sendable {
     /// HTTP status code (404, 409, 410, ...).
@@ -21,8 +23,8 @@ public struct KubeStatusError: Error, CustomStringConvertible, Sendable {
     /// The `Status` object.
     public var status: JSONValue {
         var object: JSONValue = [
-            "kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Failure",
-            "message": .string(message), "reason": .string(reason), "code": .int(code),
+            "kind": "Status", "apiVersion": "v1", "metadata": .object([:]), "status": "Failure",
+            "message": .string(message), "reason": .string(reason), "code": .int(Int64(code)),
         ]
         if let details { object["details"] = details }
         return object

@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// A parsed Kubernetes label selector (`app=web,tier!=db,env in (a,b),!legacy,release`).
 public struct LabelSelector: Sendable, Hashable {
     /// One requirement of a selector.

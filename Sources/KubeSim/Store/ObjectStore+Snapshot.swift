@@ -1,3 +1,4 @@
+import GaleJSON
 import Synchronization
 
 extension ObjectStore {

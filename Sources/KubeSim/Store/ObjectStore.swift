@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 import Synchronization
 
 /// The simulator's in-memory object store: objects keyed by resource, one global monotonically
@@ -240,7 +241,7 @@ public final class ObjectStore: Sendable {
             updated[path: ["metadata", "resourceVersion"]] = existing[path: ["metadata", "resourceVersion"]]
             if updated == existing { return existing }
             if updated["spec"] != existing["spec"] {
-                updated[path: ["metadata", "generation"]] = .int((existing[path: ["metadata", "generation"]]?.intValue ?? 0) + 1)
+                updated[path: ["metadata", "generation"]] = .int(Int64((existing[path: ["metadata", "generation"]]?.integer ?? 0) + 1))
             }
             if dryRun { return updated }
             state.resourceVersion += 1

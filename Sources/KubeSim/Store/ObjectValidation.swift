@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// The apiserver's checks of the few fields whose mistakes manifests commonly carry, with its
 /// wording; everything else is accepted as sent.
 enum ObjectValidation {

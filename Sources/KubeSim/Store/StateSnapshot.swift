@@ -1,4 +1,5 @@
 import Foundation
+import GaleJSON
 
 /// The object store as one JSON document on disk, `kubesim-state.json` in the state directory: every object,
 /// the resourceVersion counter and the window of changes that watches resume from. A simulator started on the
@@ -37,14 +38,14 @@ struct StateSnapshot: Sendable {
         let changes: [JSONValue] = history.map { event in
             var entry: JSONValue = [
                 "type": .string(event.kind.rawValue), "resource": .string(Self.resourceID(event.resource)),
-                "resourceVersion": .int(event.resourceVersion), "object": event.object,
+                "resourceVersion": .int(Int64(event.resourceVersion)), "object": event.object,
             ]
             if let previous = event.previous { entry["previous"] = previous }
             return entry
         }
         return [
-            "kind": .string(Self.kind), "version": .int(Self.formatVersion), "resourceVersion": .int(resourceVersion),
-            "compactedRevision": .int(compactedRevision), "resources": .object(resources), "history": .array(changes),
+            "kind": .string(Self.kind), "version": .int(Int64(Self.formatVersion)), "resourceVersion": .int(Int64(resourceVersion)),
+            "compactedRevision": .int(Int64(compactedRevision)), "resources": .object(resources), "history": .array(changes),
         ]
     }
 
@@ -52,20 +53,20 @@ struct StateSnapshot: Sendable {
     static func decode(_ bytes: some Collection<UInt8>, path: String) throws(StateDirectoryError) -> StateSnapshot {
         let document: JSONValue
         do {
-            document = try JSONValue.parse(bytes)
+            document = try JSONParser.parse(bytes, configuration: .kubeSim)
         } catch {
             throw .corrupt(path, "not JSON: \(error)")
         }
         guard document["kind"]?.stringValue == kind else {
             throw .corrupt(path, "not a KubeSim state file (kind is not \(kind))")
         }
-        guard document["version"]?.intValue == formatVersion else {
+        guard document["version"]?.integer == formatVersion else {
             throw .corrupt(
                 path,
-                "format version \(document["version"]?.serialized() ?? "missing"), this KubeSim reads \(formatVersion)")
+                "format version \(document["version"]?.jsonString ?? "missing"), this KubeSim reads \(formatVersion)")
         }
-        guard let resourceVersion = document["resourceVersion"]?.intValue, resourceVersion >= 0,
-            let compactedRevision = document["compactedRevision"]?.intValue, compactedRevision <= resourceVersion
+        guard let resourceVersion = document["resourceVersion"]?.integer, resourceVersion >= 0,
+            let compactedRevision = document["compactedRevision"]?.integer, compactedRevision <= resourceVersion
         else { throw .corrupt(path, "resourceVersion or compactedRevision missing or inconsistent") }
         var objects: [ResourceType: [JSONValue]] = [:]
         for (id, items) in document["resources"]?.objectValue ?? [:] {
@@ -91,7 +92,7 @@ struct StateSnapshot: Sendable {
         for change in document["history"]?.arrayValue ?? [] {
             guard let kind = change["type"]?.stringValue.flatMap(StoreEvent.Kind.init(rawValue:)),
                 let type = change["resource"]?.stringValue.flatMap(resource(id:)),
-                let version = change["resourceVersion"]?.intValue, version > compactedRevision,
+                let version = change["resourceVersion"]?.integer, version > compactedRevision,
                 version <= resourceVersion,
                 let object = change["object"], object.objectValue != nil
             else { throw .corrupt(path, "a history entry is malformed") }
@@ -122,7 +123,7 @@ struct StateSnapshot: Sendable {
         do {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            var text = json().serialized()
+            var text = json().jsonString
             text.append("\n")
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)

@@ -1,3 +1,5 @@
+import GaleJSON
+
 /// One change recorded in the store's history and delivered to watchers.
 public struct StoreEvent: Sendable {
     /// `ADDED`, `MODIFIED` or `DELETED`.

@@ -1,33 +1,34 @@
 import Foundation
+import GaleJSON
 
-extension JSONPatcher {
-    /// RFC 6902 JSON patch (`add`, `remove`, `replace`, `move`, `copy`, `test`).
-    public static func jsonPatch(_ document: JSONValue, _ patch: JSONValue) throws(KubeStatusError) -> JSONValue {
+extension JSONValue {
+    /// This document with the RFC 6902 JSON patch `patch` applied (`add`, `remove`, `replace`, `move`, `copy`, `test`).
+    public func jsonPatched(with patch: JSONValue) throws(KubeStatusError) -> JSONValue {
         guard let operations = patch.arrayValue else {
             throw .badRequest("json patch must be an array of operations")
         }
-        var document = document
+        var document = self
         for operation in operations {
             guard let op = operation["op"]?.stringValue, let path = operation["path"]?.stringValue else {
                 throw .badRequest("json patch operation needs \"op\" and \"path\"")
             }
-            let pointer = try parsePointer(path)
+            let pointer = try Self.parsePointer(path)
             switch op {
             case "add":
-                document = try set(document, pointer, operation["value"] ?? .null, inserting: true)
+                document = try Self.set(document, pointer, operation["value"] ?? .null, inserting: true)
             case "replace":
-                _ = try value(document, pointer)
-                document = try set(document, pointer, operation["value"] ?? .null, inserting: false)
+                _ = try Self.target(document, pointer)
+                document = try Self.set(document, pointer, operation["value"] ?? .null, inserting: false)
             case "remove":
-                document = try remove(document, pointer)
+                document = try Self.remove(document, pointer)
             case "move", "copy":
                 guard let from = operation["from"]?.stringValue else { throw .badRequest("\(op) needs \"from\"") }
-                let source = try parsePointer(from)
-                let moved = try value(document, source)
-                if op == "move" { document = try remove(document, source) }
-                document = try set(document, pointer, moved, inserting: true)
+                let source = try Self.parsePointer(from)
+                let moved = try Self.target(document, source)
+                if op == "move" { document = try Self.remove(document, source) }
+                document = try Self.set(document, pointer, moved, inserting: true)
             case "test":
-                guard try value(document, pointer) == (operation["value"] ?? .null) else {
+                guard try Self.target(document, pointer) == (operation["value"] ?? .null) else {
                     throw KubeStatusError(code: 422, reason: "Invalid", message: "testing value \(path) failed")
                 }
             default:
@@ -37,7 +38,7 @@ extension JSONPatcher {
         return document
     }
 
-    static func parsePointer(_ path: String) throws(KubeStatusError) -> [String] {
+    private static func parsePointer(_ path: String) throws(KubeStatusError) -> [String] {
         if path.isEmpty { return [] }
         guard path.hasPrefix("/") else { throw .badRequest("invalid JSON pointer \(path)") }
         return path.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
@@ -45,7 +46,7 @@ extension JSONPatcher {
         }
     }
 
-    static func value(_ document: JSONValue, _ pointer: [String]) throws(KubeStatusError) -> JSONValue {
+    private static func target(_ document: JSONValue, _ pointer: [String]) throws(KubeStatusError) -> JSONValue {
         var current = document
         for token in pointer {
             switch current {
@@ -68,7 +69,7 @@ extension JSONPatcher {
             message: "the server rejected our request due to an error in our request: doc is missing path: \"/\(pointer.joined(separator: "/"))\"")
     }
 
-    static func set(_ document: JSONValue, _ pointer: [String], _ newValue: JSONValue, inserting: Bool) throws(KubeStatusError)
+    private static func set(_ document: JSONValue, _ pointer: [String], _ newValue: JSONValue, inserting: Bool) throws(KubeStatusError)
         -> JSONValue
     {
         guard let token = pointer.first else { return newValue }
@@ -106,13 +107,13 @@ extension JSONPatcher {
         }
     }
 
-    static func remove(_ document: JSONValue, _ pointer: [String]) throws(KubeStatusError) -> JSONValue {
+    private static func remove(_ document: JSONValue, _ pointer: [String]) throws(KubeStatusError) -> JSONValue {
         guard let token = pointer.first else { throw .badRequest("cannot remove the whole document") }
         let rest = Array(pointer.dropFirst())
         switch document {
         case .object(var members):
             guard let child = members[token] else { throw missing(pointer) }
-            members[token] = rest.isEmpty ? nil : try remove(child, rest)
+            members[token] = rest.isEmpty ? nil : .some(try remove(child, rest))
             return .object(members)
         case .array(var elements):
             guard let index = Int(token), elements.indices.contains(index) else { throw missing(pointer) }

@@ -1,37 +1,24 @@
-/// The three patch formats the apiserver accepts.
-public enum PatchFormat: String, Sendable {
-    case json = "application/json-patch+json"
-    case merge = "application/merge-patch+json"
-    case strategicMerge = "application/strategic-merge-patch+json"
-    case apply = "application/apply-patch+yaml"
+import GaleJSON
 
-    /// Recognises a Content-Type header value (parameters ignored).
-    public init?(contentType: String) {
-        let base = contentType.split(separator: ";").first.map { String($0).trimmingCharacters(in: " ") } ?? ""
-        self.init(rawValue: base)
-    }
-}
-
-/// Applies patches to JSON documents.
-public enum JSONPatcher {
-    /// Applies `patch` in `format` to `document`.
-    public static func apply(_ format: PatchFormat, patch: JSONValue, to document: JSONValue) throws(KubeStatusError) -> JSONValue {
+extension JSONValue {
+    /// This document with `patch` in `format` applied.
+    public func patched(_ format: PatchFormat, with patch: JSONValue) throws(KubeStatusError) -> JSONValue {
         switch format {
-        case .merge: return mergePatch(document, patch)
-        case .strategicMerge, .apply: return strategicMerge(document, patch)
-        case .json: return try jsonPatch(document, patch)
+        case .merge: return mergePatched(with: patch)
+        case .strategicMerge, .apply: return strategicMerged(with: patch)
+        case .json: return try jsonPatched(with: patch)
         }
     }
 
-    /// RFC 7386 JSON merge patch.
-    public static func mergePatch(_ target: JSONValue, _ patch: JSONValue) -> JSONValue {
+    /// This document with the RFC 7386 JSON merge patch `patch` applied.
+    public func mergePatched(with patch: JSONValue) -> JSONValue {
         guard case .object(let patchMembers) = patch else { return patch }
-        var result = target.objectValue ?? [:]
+        var result = objectValue ?? [:]
         for (key, value) in patchMembers {
             if value.isNull {
                 result[key] = nil
             } else {
-                result[key] = mergePatch(result[key] ?? .null, value)
+                result[key] = (result[key] ?? .null).mergePatched(with: value)
             }
         }
         return .object(result)
@@ -39,23 +26,24 @@ public enum JSONPatcher {
 
     /// Merge keys of lists that strategic merge patch merges element-wise instead of replacing.
     /// `ports` is keyed by `containerPort` in a container and by `port` in a Service: see ``mergeKey(_:in:)``.
-    static let mergeKeys: [String: String] = [
+    static let strategicMergeKeys: [String: String] = [
         "containers": "name", "initContainers": "name", "ephemeralContainers": "name", "volumes": "name",
         "env": "name", "ports": "containerPort", "volumeMounts": "mountPath", "imagePullSecrets": "name",
         "tolerations": "key", "conditions": "type", "finalizers": "", "ownerReferences": "uid",
         "hostAliases": "ip", "topologySpreadConstraints": "topologyKey", "volumeDevices": "devicePath",
     ]
 
-    /// A Kubernetes strategic merge patch: objects merge, lists with a known merge key merge element-wise,
-    /// `$patch: delete`/`replace` directives are honoured, other `$` directives are ignored.
-    public static func strategicMerge(_ target: JSONValue, _ patch: JSONValue, key: String? = nil) -> JSONValue {
+    /// This document with a Kubernetes strategic merge patch applied: objects merge, lists with a known
+    /// merge key merge element-wise, `$patch: delete`/`replace` directives are honoured, other `$`
+    /// directives are ignored. `field` names the member this document is the value of.
+    public func strategicMerged(with patch: JSONValue, field: String? = nil) -> JSONValue {
         switch patch {
         case .object(var members):
             if members["$patch"]?.stringValue == "replace" {
                 members["$patch"] = nil
                 return .object(members.filter { !$0.key.hasPrefix("$") })
             }
-            var result = target.objectValue ?? [:]
+            var result = objectValue ?? [:]
             if let retain = members["$retainKeys"]?.arrayValue?.compactMap(\.stringValue) {
                 result = result.filter { retain.contains($0.key) }
             }
@@ -70,13 +58,13 @@ public enum JSONPatcher {
                 if value.isNull {
                     result[name] = nil
                 } else {
-                    result[name] = strategicMerge(result[name] ?? .null, value, key: name)
+                    result[name] = (result[name] ?? .null).strategicMerged(with: value, field: name)
                 }
             }
             return .object(result)
         case .array(let elements):
-            guard let key, let mergeKey = mergeKey(key, in: elements + (target.arrayValue ?? [])),
-                let existing = target.arrayValue
+            guard let field, let mergeKey = Self.mergeKey(field, in: elements + (arrayValue ?? [])),
+                let existing = arrayValue
             else {
                 return .array(elements.filter { $0["$patch"] == nil })
             }
@@ -92,9 +80,9 @@ public enum JSONPatcher {
                     guard identity != nil else { continue }
                     merged.removeAll { $0[mergeKey] == identity }
                 } else if let index = merged.firstIndex(where: { identity != nil && $0[mergeKey] == identity }) {
-                    merged[index] = strategicMerge(merged[index], element)
+                    merged[index] = merged[index].strategicMerged(with: element)
                 } else {
-                    merged.append(strategicMerge(.null, element))
+                    merged.append(JSONValue.null.strategicMerged(with: element))
                 }
             }
             return .array(merged)
@@ -106,7 +94,7 @@ public enum JSONPatcher {
     /// The merge key of list field `field` whose elements (patch and target) are `elements`: a
     /// Service's `ports` carry `port` where a container's carry `containerPort`.
     static func mergeKey(_ field: String, in elements: [JSONValue]) -> String? {
-        guard let key = mergeKeys[field] else { return nil }
+        guard let key = strategicMergeKeys[field] else { return nil }
         if field == "ports", !elements.isEmpty, elements.allSatisfy({ $0["containerPort"] == nil }) {
             return "port"
         }
