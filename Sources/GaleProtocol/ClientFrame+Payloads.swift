@@ -87,7 +87,7 @@ extension ClientFrame {
         /// Stream options, including `resource`, `namespace`, `name`, `labelSelector`, ...
         public var options: [String: JSONValue]
 
-        static let streams: Set<String> = ["watch", "logs", "events", "metrics", "topology"]
+        static let streams: Set<String> = ["watch", "logs", "events", "metrics", "topology", "alerts"]
 
         public init(id: FrameID, stream: String, cluster: String, options: [String: JSONValue] = [:]) {
             self.id = id
@@ -100,7 +100,7 @@ extension ClientFrame {
             id = try ClientFrame.requiredID(fields)
             stream = try fields.string("stream")
             guard Self.streams.contains(stream) else {
-                throw fields.fail("field \"stream\" must be one of watch, logs, events, metrics, topology")
+                throw fields.fail("field \"stream\" must be one of watch, logs, events, metrics, topology, alerts")
             }
             cluster = try ClientFrame.clusterID(fields)
             var options = fields.members

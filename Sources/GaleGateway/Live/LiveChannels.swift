@@ -23,6 +23,8 @@ struct LiveChannels: Sendable {
     var gatewayMetrics: GatewayMetrics? = nil
     /// The live topologies, shared by the `topology` channels of every session.
     let topologies = TopologyFeeds()
+    /// The current alerts and their changes, published by the ``AlertEvaluator``.
+    var alertFeed = AlertFeed()
 
     /// Opens the channel of `frame` on `session`: when this returns, `subscribed` is queued and
     /// the channel runs. Throws the ``APIError`` to answer with otherwise.
@@ -51,6 +53,8 @@ struct LiveChannels: Sendable {
                 id: frame.id, session: session)
         case "topology":
             try await subscribeTopology(frame, record: record, session: session)
+        case "alerts":
+            try await subscribeAlerts(frame, record: record, session: session)
         case "metrics":
             try await openMetrics(options, record: record, principal: principal, id: frame.id, session: session)
         case "logs":

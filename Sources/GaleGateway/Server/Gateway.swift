@@ -115,6 +115,8 @@ public final class Gateway: Service {
                 webSocketOrigin: PodOperations.webSocketOrigin(host: configuration.host, port: configuration.port),
                 terminal: configuration.terminal
             ).operations)
+        let alertFeed = AlertFeed()
+        table.add(contentsOf: AlertOperations(registry: registry, reviews: reviews, feed: alertFeed).operations)
         dispatcher = OperationDispatcher(table: table, metrics: metrics)
 
         metricsFeeds = MetricsFeeds(
@@ -128,7 +130,7 @@ public final class Gateway: Service {
             registry: registry, connections: connections, hub: hub, reviews: reviews, metrics: metricsFeeds,
             logs: LogStreams(registry: registry, connections: connections), files: fileTransfers,
             configuration: configuration.live, execIdleTimeout: configuration.terminal.idleTimeout, logger: logger,
-            gatewayMetrics: metrics)
+            gatewayMetrics: metrics, alertFeed: alertFeed)
     }
 
     /// Registers the demo cluster through `kubeconfig` — the same path as any cluster — when the
@@ -170,7 +172,11 @@ public final class Gateway: Service {
         let sampler = MetricsSampler(
             connections: connections, store: registry.store, history: metricsHistory, configuration: metricsSampling,
             logger: logger)
-        var services: [any Service] = [prober, sampler, application, sessions]
+        let notifier = WebhookNotifier(configuration: configuration.alerts, logger: logger)
+        let alerts = AlertEvaluator(
+            store: registry.store, hub: hub, history: metricsHistory, feed: liveChannels.alertFeed, notifier: notifier,
+            interval: configuration.alerts.evaluationInterval, logger: logger)
+        var services: [any Service] = [prober, sampler, notifier, alerts, application, sessions]
         if let certificates { services.append(CertificateReloadOnSignal(certificates: certificates)) }
         if let interval = configuration.memoryTrimInterval { services.append(MemoryTrim(interval: interval)) }
         if registry.store.sharedNonces != nil {

@@ -15,7 +15,7 @@ enum ChannelInput: Sendable {
 
 /// The kinds of channel a session runs.
 enum ChannelKind: String, Sendable {
-    case watch, logs, events, metrics, topology, exec, upload, download
+    case watch, logs, events, metrics, topology, alerts, exec, upload, download
 
     /// Whether the channel survives its socket for the resume window. An exec does not: closing
     /// the browser ends the shell. Neither does a file transfer: its bytes are not replayed.
@@ -24,13 +24,13 @@ enum ChannelKind: String, Sendable {
     var takesInput: Bool {
         switch self {
         case .watch, .topology, .exec, .upload, .download: true
-        case .logs, .events, .metrics: false
+        case .logs, .events, .metrics, .alerts: false
         }
     }
 
     var isResumable: Bool {
         switch self {
-        case .watch, .logs, .events, .metrics, .topology: true
+        case .watch, .logs, .events, .metrics, .topology, .alerts: true
         case .exec, .upload, .download: false
         }
     }
