@@ -35,7 +35,7 @@ import Testing
                 try await cluster.gateway.socket(SocketOptions(token: cluster.admin)) { socket in
                     let channel = try await socket.subscribe(["stream": "alerts", "cluster": .string(String(cluster.id))])
                     let snapshot = try await Self.nextEvent(&socket, channel: channel)
-                    #expect(snapshot.event == "SNAPSHOT")
+                    #expect(snapshot.event == "ALERTS")
                     #expect(snapshot.fields["alerts"] == .array([]))
 
                     try await Self.crashLoop("crasher", namespace: "alerting", restarts: 5, kube: kube)

@@ -1,6 +1,6 @@
 import GaleJSON
 
-/// The body of an `alerts` channel: the cluster's pending and firing alerts as one `SNAPSHOT`
+/// The body of an `alerts` channel: the cluster's pending and firing alerts as one `ALERTS`
 /// event and `synced`, then one `PENDING`, `FIRING` or `RESOLVED` event per transition. When the
 /// channel fell behind the feed's buffer it sends `resync` and a fresh snapshot.
 struct AlertChannel: Sendable {
@@ -28,7 +28,7 @@ struct AlertChannel: Sendable {
     }
 
     private func snapshot(_ alerts: [AlertStateMachine.Alert], _ context: ChannelContext) async -> Bool {
-        guard await context.event("SNAPSHOT", ["alerts": .array(alerts.map(\.json))]) else { return false }
+        guard await context.event("ALERTS", ["alerts": .array(alerts.map(\.json))]) else { return false }
         context.synced(resourceVersion: nil)
         return true
     }
