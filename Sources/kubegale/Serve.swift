@@ -91,6 +91,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds between giving free allocator memory back to the system; 0 never (default 30). [env: KUBEGALE_MEMORY_TRIM_INTERVAL]")
     var memoryTrimInterval: Int?
 
+    @Option(help: "Seconds between two evaluations of the alert rules (default 15). [env: KUBEGALE_ALERT_INTERVAL]")
+    var alertInterval: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: KUBEGALE_LOG_LEVEL]")
     var logLevel: String?
 
@@ -134,6 +137,10 @@ struct Serve: AsyncParsableCommand {
         if let seconds = try memoryTrimInterval ?? environment.int("MEMORY_TRIM_INTERVAL") {
             guard seconds >= 0 else { throw ValidationError("--memory-trim-interval must not be negative") }
             configuration.memoryTrimInterval = seconds == 0 ? nil : .seconds(seconds)
+        }
+        if let seconds = try alertInterval ?? environment.int("ALERT_INTERVAL") {
+            guard (1...3600).contains(seconds) else { throw ValidationError("--alert-interval must be 1 to 3600") }
+            configuration.alerts.evaluationInterval = .seconds(seconds)
         }
         try configureLive(&configuration, environment)
         configuration.jwt = try jwt.configuration(environment)
