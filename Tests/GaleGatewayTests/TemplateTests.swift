@@ -33,10 +33,12 @@ struct TemplateTests {
         ]
     }
 
-    @Test("create, list with paging and keyword, read, update by revision, delete; duplicate names and built-ins refused")
+    @Test(
+        "create, list with paging and keyword, read, update by revision, delete; duplicate names and built-ins refused")
     func crud() async throws {
         try await SimCluster.with { cluster in
-            let gateway = cluster.gateway, admin = cluster.admin
+            let gateway = cluster.gateway
+            let admin = cluster.admin
             var ids: [Int64] = []
             for name in ["alpha-web", "alpha-jobs", "beta-web"] {
                 let (_, created) = try await gateway.http(.POST, "/templates", token: admin, body: Self.template(name))
@@ -44,7 +46,8 @@ struct TemplateTests {
                 #expect(created["data"]?["revision"]?.intValue == 1)
                 ids.append(try #require(created["data"]?["id"]?.intValue))
             }
-            let (_, duplicate) = try await gateway.http(.POST, "/templates", token: admin, body: Self.template("beta-web"))
+            let (_, duplicate) = try await gateway.http(
+                .POST, "/templates", token: admin, body: Self.template("beta-web"))
             #expect(duplicate["code"]?.intValue == 1007)
             #expect(duplicate["msg"]?.stringValue?.contains("beta-web") == true)
 
@@ -56,7 +59,10 @@ struct TemplateTests {
             #expect(firstPage.prefix(3).allSatisfy { $0["builtin"] == true })
             #expect(firstPage.last?["name"] == "alpha-web")
             let (_, second) = try await gateway.http(.GET, "/templates?page=2&pageSize=4", token: admin)
-            #expect(second["data"]?["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["alpha-jobs", "beta-web"])
+            #expect(
+                second["data"]?["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == [
+                    "alpha-jobs", "beta-web",
+                ])
             let (_, alpha) = try await gateway.http(.GET, "/templates?keyword=ALPHA", token: admin)
             #expect(alpha["data"]?["total"]?.intValue == 2)
             let (_, builtIns) = try await gateway.http(.GET, "/templates?keyword=builtin", token: admin)
@@ -76,20 +82,23 @@ struct TemplateTests {
                 .PUT, "/templates/\(ids[0])", token: admin, body: ["description": "again", "revision": 1])
             #expect(stale["code"]?.intValue == 1008)
             #expect(stale["data"]?["revision"]?.intValue == 2)
-            let (_, renamed) = try await gateway.http(.PUT, "/templates/\(ids[0])", token: admin, body: ["name": "beta-web"])
+            let (_, renamed) = try await gateway.http(
+                .PUT, "/templates/\(ids[0])", token: admin, body: ["name": "beta-web"])
             #expect(renamed["code"]?.intValue == 1008)
             let (_, undeclared) = try await gateway.http(
                 .PUT, "/templates/\(ids[0])", token: admin,
                 body: ["manifests": .string(Self.configMapManifests + "\n  extra: \"{{ missing }}\"")])
             #expect(undeclared["code"]?.intValue == 1001)
             #expect(undeclared["msg"]?.stringValue?.contains("missing") == true)
-            let (_, builtInEdit) = try await gateway.http(.PUT, "/templates/-1", token: admin, body: ["description": "x"])
+            let (_, builtInEdit) = try await gateway.http(
+                .PUT, "/templates/-1", token: admin, body: ["description": "x"])
             #expect(builtInEdit["code"]?.intValue == 1008)
 
             let (_, asked) = try await gateway.http(.DELETE, "/templates/\(ids[1])", token: admin)
             #expect(asked["code"]?.intValue == 1010)
             let token = try #require(asked["data"]?["confirm_token"])
-            let (_, deleted) = try await gateway.http(.DELETE, "/templates/\(ids[1])", token: admin, body: ["confirm_token": token])
+            let (_, deleted) = try await gateway.http(
+                .DELETE, "/templates/\(ids[1])", token: admin, body: ["confirm_token": token])
             #expect(deleted["code"]?.intValue == 0)
             let (_, gone) = try await gateway.http(.GET, "/templates/\(ids[1])", token: admin)
             #expect(gone["code"]?.intValue == 1004)
@@ -99,7 +108,8 @@ struct TemplateTests {
     @Test("render: values typed and checked, defaults filled, a missing or invalid parameter is 1001 naming it")
     func render() async throws {
         try await SimCluster.with { cluster in
-            let gateway = cluster.gateway, viewer = try await gateway.token(.viewer)
+            let gateway = cluster.gateway
+            let viewer = try await gateway.token(.viewer)
             let (_, rendered) = try await gateway.http(
                 .POST, "/templates/-1/render", token: viewer,
                 body: ["values": ["name": "shop", "image": "nginx:1.27", "replicas": 3]])
@@ -107,7 +117,8 @@ struct TemplateTests {
             let objects = rendered["data"]?["objects"]?.arrayValue ?? []
             #expect(objects.map { $0["kind"] } == ["Deployment", "Service"])
             #expect(objects.first?["spec"]?["replicas"] == 3)
-            #expect(objects.first?["spec"]?["template"]?["spec"]?["containers"]?[0]?["ports"]?[0]?["containerPort"] == 80)
+            #expect(
+                objects.first?["spec"]?["template"]?["spec"]?["containers"]?[0]?["ports"]?[0]?["containerPort"] == 80)
             #expect(objects.last?["spec"]?["selector"]?["app"] == "shop")
             let yaml = try #require(rendered["data"]?["yaml"]?.stringValue)
             #expect(yaml.contains("---\n") && yaml.contains("replicas: 3"))
@@ -131,7 +142,8 @@ struct TemplateTests {
     @Test("values that look like YAML or placeholders stay plain strings")
     func injection() async throws {
         try await SimCluster.with { cluster in
-            let gateway = cluster.gateway, admin = cluster.admin
+            let gateway = cluster.gateway
+            let admin = cluster.admin
             let (_, created) = try await gateway.http(.POST, "/templates", token: admin, body: Self.template("inject"))
             let id = try #require(created["data"]?["id"]?.intValue)
             let hostile = "x\nkind: Secret\nmetadata:\n  name: stolen\n{{ name }} \"}}: ["
@@ -157,7 +169,8 @@ struct TemplateTests {
                     ResourceCatalog.standard.resource(named: "configmaps")!, namespace: "default", name: "safe")
                 #expect(configMap["data"]?["greeting"]?.stringValue == hostile)
                 await #expect(throws: KubeError.self) {
-                    try await client.get(ResourceCatalog.standard.resource(named: "secrets")!, namespace: "default", name: "stolen")
+                    try await client.get(
+                        ResourceCatalog.standard.resource(named: "secrets")!, namespace: "default", name: "stolen")
                 }
             }
         }
@@ -166,7 +179,9 @@ struct TemplateTests {
     @Test("apply of the built-in Deployment and Service creates both in the namespace, as the caller")
     func applyBuiltIn() async throws {
         try await SimCluster.with { cluster in
-            let body: JSONValue = ["namespace": "demo", "values": ["name": "storefront", "image": "nginx:1.27", "replicas": 2]]
+            let body: JSONValue = [
+                "namespace": "demo", "values": ["name": "storefront", "image": "nginx:1.27", "replicas": 2],
+            ]
             let (_, checked) = try await cluster.send(.POST, "/templates/-1/apply", body.merging(["dry_run": true]))
             #expect(checked["code"]?.intValue == 0 && checked["data"]?["applied"] == false, "\(checked)")
             let (_, applied) = try await cluster.send(.POST, "/templates/-1/apply", body)
@@ -236,7 +251,8 @@ struct TemplateTests {
             try await cluster.withSimClient { client in
                 await #expect(throws: KubeError.self) {
                     try await client.get(
-                        ResourceCatalog.standard.resource(named: "configmaps")!, namespace: "default", name: "pair-config")
+                        ResourceCatalog.standard.resource(named: "configmaps")!, namespace: "default",
+                        name: "pair-config")
                 }
             }
         }

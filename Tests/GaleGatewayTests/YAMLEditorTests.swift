@@ -84,7 +84,9 @@ struct YAMLEditorTests {
             #expect(!text.contains(Data("hunter2".utf8).base64EncodedString()))
             // The key stays, its value is emptied (under data, or stringData as the simulator keeps it).
             let parsed = try JSONValue(yaml: text)
-            let values = (parsed["data"]?.objectValue ?? [:]).merging(parsed["stringData"]?.objectValue ?? [:]) { a, _ in a }
+            let values = (parsed["data"]?.objectValue ?? [:]).merging(parsed["stringData"]?.objectValue ?? [:]) {
+                a, _ in a
+            }
             #expect(values == ["password": ""], "\(text)")
         }
     }
@@ -126,7 +128,8 @@ struct YAMLEditorTests {
             #expect(missing["code"]?.intValue == 1004)
 
             let valid = invalid.replacingOccurrences(of: "app: other", with: "app: one")
-            let (_, passed) = try await cluster.send(.POST, "/yaml/dry-run", ["namespace": "default", "content": .string(valid)])
+            let (_, passed) = try await cluster.send(
+                .POST, "/yaml/dry-run", ["namespace": "default", "content": .string(valid)])
             #expect(passed["data"]?["valid"] == true, "\(passed)")
             #expect(passed["data"]?["errors"] == [])
 
@@ -143,14 +146,17 @@ struct YAMLEditorTests {
     @Test("the diff against the live object shows the changed lines")
     func diffShowsChanges() async throws {
         try await SimCluster.with { cluster in
-            _ = try await cluster.send(.POST, "/configmaps", ["namespace": "default", "content": Self.configMap("differ", "before")])
+            _ = try await cluster.send(
+                .POST, "/configmaps", ["namespace": "default", "content": Self.configMap("differ", "before")])
             let (text, version, _) = try await yaml(cluster, "/configmaps/differ")
             let edited = text.replacingOccurrences(of: "k: before", with: "k: after")
             #expect(edited != text)
-            let (_, same) = try await cluster.send(.POST, "/yaml/diff", ["namespace": "default", "content": .string(text)])
+            let (_, same) = try await cluster.send(
+                .POST, "/yaml/diff", ["namespace": "default", "content": .string(text)])
             #expect(same["data"]?["changed"] == false, "\(same)")
             #expect(same["data"]?["diff"] == "")
-            let (_, diffed) = try await cluster.send(.POST, "/yaml/diff", ["namespace": "default", "content": .string(edited)])
+            let (_, diffed) = try await cluster.send(
+                .POST, "/yaml/diff", ["namespace": "default", "content": .string(edited)])
             #expect(diffed["data"]?["changed"] == true)
             #expect(diffed["data"]?["resourceVersion"]?.stringValue == version)
             #expect(diffed["data"]?["stale"] == false)
@@ -166,7 +172,8 @@ struct YAMLEditorTests {
     @Test("apply: the current version goes through the confirmation flow; a stale one is 1007 with the new version")
     func applyToVersion() async throws {
         try await SimCluster.with { cluster in
-            _ = try await cluster.send(.POST, "/configmaps", ["namespace": "default", "content": Self.configMap("applied", "v1")])
+            _ = try await cluster.send(
+                .POST, "/configmaps", ["namespace": "default", "content": Self.configMap("applied", "v1")])
             let (text, version, _) = try await yaml(cluster, "/configmaps/applied")
             let edited = text.replacingOccurrences(of: "k: v1", with: "k: v2")
             let body: JSONValue = ["namespace": "default", "content": .string(edited)]
@@ -186,14 +193,16 @@ struct YAMLEditorTests {
 
             // The same edit again starts from the old version: refused, with where things are now.
             let again = text.replacingOccurrences(of: "k: v1", with: "k: v3")
-            let (_, stale) = try await cluster.send(.PUT, "/yaml/apply", ["namespace": "default", "content": .string(again)])
+            let (_, stale) = try await cluster.send(
+                .PUT, "/yaml/apply", ["namespace": "default", "content": .string(again)])
             #expect(stale["code"]?.intValue == 1007, "\(stale)")
             #expect(stale["data"]?["resourceVersion"]?.stringValue == newVersion)
             #expect(stale["data"]?["yaml"]?.stringValue?.contains("k: v2") == true)
             let (_, kept) = try await cluster.get("/configmaps/applied", ["namespace": "default"])
             #expect(kept["data"]?["data"]?["k"] == "v2")
 
-            let unversioned = edited.split(separator: "\n").filter { !$0.contains("resourceVersion:") }.joined(separator: "\n")
+            let unversioned = edited.split(separator: "\n").filter { !$0.contains("resourceVersion:") }.joined(
+                separator: "\n")
             let (_, missing) = try await cluster.send(
                 .PUT, "/yaml/apply", ["namespace": "default", "content": .string(unversioned)])
             #expect(missing["code"]?.intValue == 1001)

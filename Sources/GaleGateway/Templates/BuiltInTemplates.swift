@@ -46,12 +46,18 @@ enum BuiltInTemplates {
                 """,
             parameters: [
                 nameParameter("the Deployment, its Service and their app label"),
-                ["name": "image", "type": "string", "required": true, "description": "the container image",
-                 "pattern": "[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}"],
-                ["name": "replicas", "type": "integer", "default": 1, "minimum": 0, "maximum": 100,
-                 "description": "how many pods"],
-                ["name": "port", "type": "integer", "default": 80, "minimum": 1, "maximum": 65535,
-                 "description": "the port the container listens on and the Service serves"],
+                [
+                    "name": "image", "type": "string", "required": true, "description": "the container image",
+                    "pattern": "[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}",
+                ],
+                [
+                    "name": "replicas", "type": "integer", "default": 1, "minimum": 0, "maximum": 100,
+                    "description": "how many pods",
+                ],
+                [
+                    "name": "port", "type": "integer", "default": 80, "minimum": 1, "maximum": 65535,
+                    "description": "the port the container listens on and the Service serves",
+                ],
             ]),
         make(
             id: -2, name: "builtin-cronjob",
@@ -76,10 +82,14 @@ enum BuiltInTemplates {
                 """,
             parameters: [
                 nameParameter("the CronJob"),
-                ["name": "schedule", "type": "string", "default": "0 * * * *", "description": "a cron schedule",
-                 "pattern": "[0-9*/,@ a-zA-Z-]{1,100}"],
-                ["name": "image", "type": "string", "default": "busybox:1.36", "description": "the container image",
-                 "pattern": "[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}"],
+                [
+                    "name": "schedule", "type": "string", "default": "0 * * * *", "description": "a cron schedule",
+                    "pattern": "[0-9*/,@ a-zA-Z-]{1,100}",
+                ],
+                [
+                    "name": "image", "type": "string", "default": "busybox:1.36", "description": "the container image",
+                    "pattern": "[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}",
+                ],
                 ["name": "command", "type": "string", "required": true, "description": "the shell command to run"],
             ]),
         make(
@@ -117,7 +127,8 @@ enum BuiltInTemplates {
     {
         do {
             var template = try ResourceTemplate(
-                id: id, name: name, description: description, manifests: manifests + "\n", parameters: .array(parameters))
+                id: id, name: name, description: description, manifests: manifests + "\n",
+                parameters: .array(parameters))
             template.builtIn = true
             return template
         } catch {

@@ -56,13 +56,15 @@ struct ResourceTemplate: Sendable {
         }
         let documents = try TemplateRenderer.documents(manifests)
         for (index, document) in documents.enumerated() {
-            let apiVersion = document["apiVersion"]?.stringValue ?? "", kind = document["kind"]?.stringValue ?? ""
+            let apiVersion = document["apiVersion"]?.stringValue ?? ""
+            let kind = document["kind"]?.stringValue ?? ""
             guard ResourceCatalog.standard.resource(apiVersion: apiVersion, kind: kind) != nil else {
                 throw .invalidArgument("manifest document \(index + 1): \(kind) of \(apiVersion) is not a known kind")
             }
             for used in TemplateRenderer.placeholders(in: document).sorted()
             where !declared.contains(where: { $0.name == used }) {
-                throw .invalidArgument("manifest document \(index + 1) uses {{ \(used) }}, which is not a declared parameter")
+                throw .invalidArgument(
+                    "manifest document \(index + 1) uses {{ \(used) }}, which is not a declared parameter")
             }
         }
         self.id = id
@@ -84,7 +86,10 @@ struct ResourceTemplate: Sendable {
 
     /// What the store keeps besides the name.
     var body: JSONValue {
-        ["description": .string(description), "manifests": .string(manifests), "parameters": .array(parameters.map(\.json))]
+        [
+            "description": .string(description), "manifests": .string(manifests),
+            "parameters": .array(parameters.map(\.json)),
+        ]
     }
 
     var json: JSONValue {
@@ -123,7 +128,8 @@ struct ResourceTemplate: Sendable {
             guard let name = object["metadata"]?["name"]?.stringValue, !name.isEmpty,
                 ParameterSyntax.pathSegmentProblem(name) == nil
             else {
-                throw .invalidArgument("manifest document \(index + 1): metadata.name is not a valid name once rendered")
+                throw .invalidArgument(
+                    "manifest document \(index + 1): metadata.name is not a valid name once rendered")
             }
             return object
         }

@@ -30,7 +30,8 @@ struct TemplateApplier: Sendable {
         guard !namespace.isEmpty else { throw APIError.invalidArgument("missing parameter \"namespace\"") }
         try ParameterSyntax.check("namespace", namespace)
         let planned = try template.render(values).map { object throws(APIError) -> Planned in
-            let apiVersion = object["apiVersion"]?.stringValue ?? "", kind = object["kind"]?.stringValue ?? ""
+            let apiVersion = object["apiVersion"]?.stringValue ?? ""
+            let kind = object["kind"]?.stringValue ?? ""
             guard let resource = ResourceCatalog.standard.resource(apiVersion: apiVersion, kind: kind) else {
                 throw .invalidArgument("\(kind) of \(apiVersion) is not a known kind")
             }
@@ -44,7 +45,11 @@ struct TemplateApplier: Sendable {
             _ = try await client.get(ResourceCatalog.namespaces, namespace: nil, name: namespace)
             var results: [JSONValue] = []
             for item in planned {
-                results.append(try await attempt(item) { try await client.create(item.resource, namespace: item.namespace, object: item.object, dryRun: true) })
+                results.append(
+                    try await attempt(item) {
+                        try await client.create(
+                            item.resource, namespace: item.namespace, object: item.object, dryRun: true)
+                    })
             }
             let failed = results.filter { $0["ok"] == false }.count
             guard failed == 0 else {
@@ -54,7 +59,9 @@ struct TemplateApplier: Sendable {
             }
             if dryRun { return outcome(applied: false, dryRun: true, cluster: cluster, namespace: namespace, results) }
             defer {
-                for plural in Set(planned.map(\.resource.plural)) { access.lists?.noteWrite(cluster: record.id, resource: plural) }
+                for plural in Set(planned.map(\.resource.plural)) {
+                    access.lists?.noteWrite(cluster: record.id, resource: plural)
+                }
             }
             results = []
             for item in planned {
@@ -62,7 +69,10 @@ struct TemplateApplier: Sendable {
                     results.append(item.result(ok: false, code: nil, message: "not attempted after an earlier failure"))
                     continue
                 }
-                results.append(try await attempt(item) { try await client.create(item.resource, namespace: item.namespace, object: item.object) })
+                results.append(
+                    try await attempt(item) {
+                        try await client.create(item.resource, namespace: item.namespace, object: item.object)
+                    })
             }
             let created = results.filter { $0["ok"] == true }.count
             guard created == planned.count else {
@@ -107,7 +117,8 @@ struct TemplateApplier: Sendable {
         -> JSONValue
     {
         [
-            "applied": .bool(applied), "dry_run": .bool(dryRun), "cluster_id": Int64(cluster).map { .int($0) } ?? .string(cluster),
+            "applied": .bool(applied), "dry_run": .bool(dryRun),
+            "cluster_id": Int64(cluster).map { .int($0) } ?? .string(cluster),
             "namespace": .string(namespace), "results": .array(results),
         ]
     }

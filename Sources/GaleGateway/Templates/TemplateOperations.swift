@@ -16,8 +16,12 @@ struct TemplateOperations: Sendable {
             Operation(.get, "/templates/{id}", role: .viewer, action: "read templates") { input in
                 try await template(try id(input)).json
             },
-            Operation(.post, "/templates", role: .operator, action: "create templates") { input in try await create(input) },
-            Operation(.put, "/templates/{id}", role: .operator, action: "update templates") { input in try await update(input) },
+            Operation(.post, "/templates", role: .operator, action: "create templates") { input in
+                try await create(input)
+            },
+            Operation(.put, "/templates/{id}", role: .operator, action: "update templates") { input in
+                try await update(input)
+            },
             Operation(.delete, "/templates/{id}", role: .operator, action: "delete templates") { input in
                 try await delete(input)
             },
@@ -41,12 +45,15 @@ struct TemplateOperations: Sendable {
     func list(_ input: OperationInput) async throws -> JSONValue {
         let paging = try input.paging()
         let keyword = try input.optionalString("keyword").flatMap { $0.isEmpty ? nil : $0 }
-        let builtIns = BuiltInTemplates.all.filter { keyword == nil || $0.name.lowercased().contains(keyword!.lowercased()) }
+        let builtIns = BuiltInTemplates.all.filter {
+            keyword == nil || $0.name.lowercased().contains(keyword!.lowercased())
+        }
         let shown = Array(builtIns.dropFirst(paging.offset).prefix(paging.pageSize))
         let limit = paging.pageSize - shown.count
         let page = try await store.documents(
             .template, keyword: keyword, offset: max(0, paging.offset - builtIns.count), limit: max(limit, 1))
-        let stored = limit > 0 ? try page.documents.map { document throws(APIError) in try ResourceTemplate(document) } : []
+        let stored =
+            limit > 0 ? try page.documents.map { document throws(APIError) in try ResourceTemplate(document) } : []
         return paging.envelope(items: (shown + stored).map(\.json), total: builtIns.count + page.total)
     }
 
@@ -118,7 +125,9 @@ struct TemplateOperations: Sendable {
     }
 
     private func id(_ input: OperationInput) throws(APIError) -> Int64 {
-        guard let id = Int64(try input.string("id")) else { throw .invalidArgument("parameter \"id\" must be an integer") }
+        guard let id = Int64(try input.string("id")) else {
+            throw .invalidArgument("parameter \"id\" must be an integer")
+        }
         return id
     }
 

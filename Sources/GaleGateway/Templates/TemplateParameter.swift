@@ -38,7 +38,8 @@ struct TemplateParameter: Sendable, Hashable {
         guard json.objectValue != nil else { throw .invalidArgument("each of parameters must be an object") }
         guard let name = json["name"]?.stringValue, Self.isIdentifier(name) else {
             throw .invalidArgument(
-                "a parameter's name must be letters, digits and '_', starting with a letter or '_', at most \(Self.maxNameLength)")
+                "a parameter's name must be letters, digits and '_', starting with a letter or '_', at most \(Self.maxNameLength)"
+            )
         }
         self.name = name
         let type = json["type"]?.stringValue ?? "string"
@@ -49,13 +50,16 @@ struct TemplateParameter: Sendable, Hashable {
         required = json["required"]?.boolValue ?? false
         description = json["description"]?.stringValue ?? ""
         guard description.utf8.count <= Self.maxDescriptionLength else {
-            throw .invalidArgument("parameter \"\(name)\": description is longer than \(Self.maxDescriptionLength) bytes")
+            throw .invalidArgument(
+                "parameter \"\(name)\": description is longer than \(Self.maxDescriptionLength) bytes")
         }
         pattern = json["pattern"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         minimum = json["minimum"]?.intValue
         maximum = json["maximum"]?.intValue
         if let pattern {
-            guard kind == .string else { throw .invalidArgument("parameter \"\(name)\": pattern applies to strings only") }
+            guard kind == .string else {
+                throw .invalidArgument("parameter \"\(name)\": pattern applies to strings only")
+            }
             guard pattern.utf8.count <= Self.maxPatternLength else {
                 throw .invalidArgument("parameter \"\(name)\": pattern is longer than \(Self.maxPatternLength) bytes")
             }
@@ -101,7 +105,9 @@ struct TemplateParameter: Sendable, Hashable {
                 default: nil
                 }
             guard let int else { throw .invalidArgument("parameter \"\(name)\" must be an integer") }
-            if let minimum, int < minimum { throw .invalidArgument("parameter \"\(name)\" must be at least \(minimum)") }
+            if let minimum, int < minimum {
+                throw .invalidArgument("parameter \"\(name)\" must be at least \(minimum)")
+            }
             if let maximum, int > maximum { throw .invalidArgument("parameter \"\(name)\" must be at most \(maximum)") }
             return .int(int)
         case .boolean:
@@ -112,7 +118,9 @@ struct TemplateParameter: Sendable, Hashable {
             default: throw .invalidArgument("parameter \"\(name)\" must be true or false")
             }
         default:
-            guard case .string(let text) = given else { throw .invalidArgument("parameter \"\(name)\" must be a string") }
+            guard case .string(let text) = given else {
+                throw .invalidArgument("parameter \"\(name)\" must be a string")
+            }
             guard text.utf8.count <= Self.maxValueLength else {
                 throw .invalidArgument("parameter \"\(name)\" is longer than \(Self.maxValueLength) bytes")
             }
@@ -129,6 +137,7 @@ struct TemplateParameter: Sendable, Hashable {
         func letter(_ byte: UInt8) -> Bool {
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || byte == UInt8(ascii: "_")
         }
-        return letter(first) && text.utf8.allSatisfy { letter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        return letter(first)
+            && text.utf8.allSatisfy { letter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 }

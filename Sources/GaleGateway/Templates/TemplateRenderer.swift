@@ -33,10 +33,12 @@ enum TemplateRenderer {
             } catch {
                 throw .invalidArgument("manifest document \(index + 1) is not valid YAML: \(error)")
             }
-            guard object.objectValue != nil, object["apiVersion"]?.stringValue != nil, object["kind"]?.stringValue != nil,
+            guard object.objectValue != nil, object["apiVersion"]?.stringValue != nil,
+                object["kind"]?.stringValue != nil,
                 object["metadata"]?["name"]?.stringValue != nil
             else {
-                throw .invalidArgument("manifest document \(index + 1) must be an object with apiVersion, kind and metadata.name")
+                throw .invalidArgument(
+                    "manifest document \(index + 1) must be an object with apiVersion, kind and metadata.name")
             }
             documents.append(object)
         }
@@ -72,7 +74,8 @@ enum TemplateRenderer {
     /// Names of the placeholders in the string scalars of `value`.
     static func placeholders(in value: JSONValue) -> Set<String> {
         switch value {
-        case .string(let text): Set(pieces(text).compactMap { if case .placeholder(let name) = $0 { name } else { nil } })
+        case .string(let text):
+            Set(pieces(text).compactMap { if case .placeholder(let name) = $0 { name } else { nil } })
         case .array(let elements): elements.reduce(into: []) { $0.formUnion(placeholders(in: $1)) }
         case .object(let members): members.values.reduce(into: []) { $0.formUnion(placeholders(in: $1)) }
         default: []

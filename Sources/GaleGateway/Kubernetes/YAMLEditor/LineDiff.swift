@@ -14,14 +14,16 @@ struct LineDiff: Sendable {
     /// Common lines at either end are matched without the table; the middle is compared in a
     /// table of at most `maxCells` cells; `nil` when it would need more.
     init?(from old: String, to new: String, maxCells: Int = 4_000_000) {
-        let a = Self.split(old), b = Self.split(new)
+        let a = Self.split(old)
+        let b = Self.split(new)
         var prefix = 0
         while prefix < a.count, prefix < b.count, a[prefix] == b[prefix] { prefix += 1 }
         var suffix = 0
         while suffix < a.count - prefix, suffix < b.count - prefix, a[a.count - 1 - suffix] == b[b.count - 1 - suffix] {
             suffix += 1
         }
-        let x = Array(a[prefix..<(a.count - suffix)]), y = Array(b[prefix..<(b.count - suffix)])
+        let x = Array(a[prefix..<(a.count - suffix)])
+        let y = Array(b[prefix..<(b.count - suffix)])
         guard (x.count + 1) * (y.count + 1) <= maxCells else { return nil }
         // lengths[i][j]: the longest common subsequence of x[i...] and y[j...].
         let width = y.count + 1
@@ -30,11 +32,13 @@ struct LineDiff: Sendable {
             for j in stride(from: y.count - 1, through: 0, by: -1) {
                 lengths[i * width + j] =
                     x[i] == y[j]
-                    ? lengths[(i + 1) * width + j + 1] + 1 : max(lengths[(i + 1) * width + j], lengths[i * width + j + 1])
+                    ? lengths[(i + 1) * width + j + 1] + 1
+                    : max(lengths[(i + 1) * width + j], lengths[i * width + j + 1])
             }
         }
         var lines = a[..<prefix].map(Line.same)
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < x.count || j < y.count {
             if i < x.count, j < y.count, x[i] == y[j] {
                 lines.append(.same(x[i]))
@@ -72,10 +76,13 @@ struct LineDiff: Sendable {
         }
         for group in groups {
             // Line numbers (from 1) in each text where the hunk starts.
-            var oldLine = 1, newLine = 1
+            var oldLine = 1
+            var newLine = 1
             for line in lines[..<group.lowerBound] {
                 switch line {
-                case .same: oldLine += 1; newLine += 1
+                case .same:
+                    oldLine += 1
+                    newLine += 1
                 case .removed: oldLine += 1
                 case .added: newLine += 1
                 }
@@ -83,7 +90,8 @@ struct LineDiff: Sendable {
             let body = lines[group]
             let oldCount = body.filter { if case .added = $0 { false } else { true } }.count
             let newCount = body.filter { if case .removed = $0 { false } else { true } }.count
-            out += "@@ -\(oldCount == 0 ? oldLine - 1 : oldLine),\(oldCount) +\(newCount == 0 ? newLine - 1 : newLine),\(newCount) @@\n"
+            out +=
+                "@@ -\(oldCount == 0 ? oldLine - 1 : oldLine),\(oldCount) +\(newCount == 0 ? newLine - 1 : newLine),\(newCount) @@\n"
             for line in body {
                 switch line {
                 case .same(let text): out += " " + text + "\n"

@@ -35,7 +35,9 @@ struct YAMLEditorOperations: Sendable {
         var text: String
         var resource: KubeResource { family.resource }
         /// `metadata.resourceVersion` of the edit: the version it started from.
-        var baseVersion: String? { object["metadata"]?["resourceVersion"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
+        var baseVersion: String? {
+            object["metadata"]?["resourceVersion"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        }
     }
 
     /// Parses `content` (YAML text, bounded by ``YAMLBudget``) into an ``Edit``.
@@ -54,7 +56,10 @@ struct YAMLEditorOperations: Sendable {
         else {
             throw APIError.invalidArgument("content must be one object with apiVersion and kind")
         }
-        guard let family = ResourceFamily.seed.first(where: { $0.resource.apiVersion == apiVersion && $0.resource.kind == kind })
+        guard
+            let family = ResourceFamily.seed.first(where: {
+                $0.resource.apiVersion == apiVersion && $0.resource.kind == kind
+            })
         else {
             throw APIError.invalidArgument("\(kind) of \(apiVersion) is not a kind this API edits")
         }
@@ -83,9 +88,12 @@ struct YAMLEditorOperations: Sendable {
                         throw APIError.invalidArgument("\(edit.resource.plural) cannot be updated")
                     }
                     let version = current["metadata"]?["resourceVersion"]?.stringValue ?? ""
-                    if let base = edit.baseVersion, base != version { throw APIError.staleEdit(base: base, current: current) }
+                    if let base = edit.baseVersion, base != version {
+                        throw APIError.staleEdit(base: base, current: current)
+                    }
                     object["metadata"]?["resourceVersion"] = .string(version)
-                    _ = try await client.replace(edit.resource, namespace: edit.namespace, name: edit.name, object: object, dryRun: true)
+                    _ = try await client.replace(
+                        edit.resource, namespace: edit.namespace, name: edit.name, object: object, dryRun: true)
                 } else {
                     guard edit.family.verbs.contains(.create) else {
                         throw APIError.resourceNotFound("\(edit.resource.kind) \"\(edit.name)\" does not exist")

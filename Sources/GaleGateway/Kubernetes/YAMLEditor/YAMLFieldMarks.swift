@@ -20,7 +20,8 @@ struct YAMLFieldMarks: Sendable {
         var counts: [String: Int] = [:]
         /// Lines indented deeper than this belong to the scalar above (a block or continued scalar).
         var scalarIndent: Int?
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).prefix(maxLines).enumerated() {
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).prefix(maxLines).enumerated()
+        {
             let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
             let content = line.drop { $0 == " " }
             let indent = line.count - content.count
