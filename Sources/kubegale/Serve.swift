@@ -91,7 +91,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds between giving free allocator memory back to the system; 0 never (default 30). [env: KUBEGALE_MEMORY_TRIM_INTERVAL]")
     var memoryTrimInterval: Int?
 
-    @Option(help: "Seconds between two evaluations of the alert rules (default 15). [env: KUBEGALE_ALERT_INTERVAL]")
+    @Option(help: "Seconds between two evaluations of the alert rules (default 10). [env: KUBEGALE_ALERT_INTERVAL]")
     var alertInterval: Int?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: KUBEGALE_LOG_LEVEL]")

@@ -1,6 +1,7 @@
 /// How alert rules are evaluated and their webhooks called.
 public struct AlertConfiguration: Sendable {
-    /// Time between two evaluations of every rule.
+    /// Time between two evaluations of every rule. Kept below the shared watches' linger (15 s by
+    /// default), so that the watches the rules read stay open between evaluations.
     public var evaluationInterval: Duration
     /// How long one webhook call may take.
     public var webhookTimeout: Duration
@@ -15,7 +16,7 @@ public struct AlertConfiguration: Sendable {
     public var maxQueuedNotifications: Int
 
     public init(
-        evaluationInterval: Duration = .seconds(15), webhookTimeout: Duration = .seconds(10), webhookAttempts: Int = 5,
+        evaluationInterval: Duration = .seconds(10), webhookTimeout: Duration = .seconds(10), webhookAttempts: Int = 5,
         webhookInitialBackoff: Duration = .seconds(1), webhookMaxBackoff: Duration = .seconds(60),
         webhookMaxResponseBytes: Int = 64 << 10, maxQueuedNotifications: Int = 1000
     ) {
