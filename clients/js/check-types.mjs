@@ -69,7 +69,7 @@ function parseTypeExpression(text, aliases, where) {
     if (!part) continue;
     if (part === "string" || part === "number" || part === "boolean" || part === "null") set.kinds.add(part);
     else if (part === "unknown" || part === "any") set.kinds.add("any");
-    else if (part === "string[]") set.kinds.add("array");
+    else if (part === "string[]" || part === "JsonObject[]") set.kinds.add("array");
     else if (/^"(?:[^"\\]|\\.)*"$/.test(part) || /^-?\d+(?:\.\d+)?$/.test(part)) addLiteral(set, JSON.parse(part));
     else if (part.startsWith("{") && part.endsWith("}")) set.kinds.add("object");
     else if (aliases.has(part)) Object.assign(set, union(set, aliases.get(part)));

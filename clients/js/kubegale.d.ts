@@ -10,7 +10,7 @@
 //   * each member is on its own line: `name: T;` (required) or `name?: T;` (optional), with an
 //     optional trailing `// comment`; `/** … */` comments may precede it;
 //   * T is a `|`-union of: `string`, `number`, `boolean`, `null`, `unknown`, string or number
-//     literals (`"ADDED"`, `0`), `string[]`, or one of the aliases `FrameId`, `ClusterRef`,
+//     literals (`"ADDED"`, `0`), `string[]`, `JsonObject[]`, or one of the aliases `FrameId`, `ClusterRef`,
 //     `Channel`, `Seq`, `ErrorCode`, `JsonObject`, `SeqByChannel` declared in this file.
 //
 // Everything after the frame section is the client API and is not constrained by the checker.
@@ -61,7 +61,7 @@ export interface ClientHelloFrame {
 export interface ClientSubscribeFrame {
   type: "subscribe";
   id: FrameId;
-  stream: "watch" | "logs" | "events" | "metrics";
+  stream: "watch" | "logs" | "events" | "metrics" | "topology" | "alerts";
   cluster: ClusterRef;
   resource?: string | null;
   namespace?: string | null;
@@ -176,14 +176,25 @@ export interface ServerEventFrame {
   type: "event";
   channel: Channel;
   seq: Seq;
-  event: "ADDED" | "MODIFIED" | "DELETED" | "LOG" | "SAMPLE";
+  event: "ADDED" | "MODIFIED" | "DELETED" | "LOG" | "SAMPLE" | "SNAPSHOT" | "CHANGED" | "ALERTS" | "PENDING" | "FIRING" | "RESOLVED";
   object?: JsonObject; // ADDED, MODIFIED, DELETED
   resourceVersion?: string; // ADDED, MODIFIED, DELETED
+  cluster?: string; // ADDED, MODIFIED, DELETED on a watch of several clusters: the object's cluster id
   pod?: string; // LOG
   container?: string; // LOG
   time?: string; // LOG, SAMPLE (RFC 3339)
   line?: string; // LOG
   sample?: JsonObject; // SAMPLE
+  nodes?: JsonObject[]; // SNAPSHOT (topology): every node {id, kind, name, …}
+  edges?: JsonObject[]; // SNAPSHOT (topology): every edge {from, to, type}
+  nodesAdded?: JsonObject[]; // CHANGED (topology)
+  nodesUpdated?: JsonObject[]; // CHANGED (topology)
+  nodesRemoved?: string[]; // CHANGED (topology): node ids
+  edgesAdded?: JsonObject[]; // CHANGED (topology)
+  edgesRemoved?: JsonObject[]; // CHANGED (topology)
+  alerts?: JsonObject[]; // ALERTS: the pending and firing alerts
+  alert?: JsonObject; // PENDING, FIRING, RESOLVED: the alert after the transition
+  from?: "pending" | "firing" | null; // PENDING, FIRING, RESOLVED: the state before (null: a new alert)
 }
 
 export interface ServerSyncedFrame {
@@ -393,7 +404,7 @@ interface SubscriptionEvents {
 
 /** Common part of watch, events, logs and metrics subscriptions. */
 export interface Subscription<Events extends Record<string, any>> extends Emitter<Events> {
-  readonly stream: "watch" | "events" | "logs" | "metrics";
+  readonly stream: "watch" | "events" | "logs" | "metrics" | "topology" | "alerts";
   readonly cluster: ClusterRef;
   /** True once ended (see the `closed` event). */
   readonly closed: boolean;
