@@ -30,6 +30,18 @@ struct DocumentStoreTests {
             try await Self.exercise(store)
             let shared = try await store.insertDocument(Self.rule, name: "shared", body: ["threshold": 3])
             #expect(try await other.document(Self.rule, id: shared.id)?.body == ["threshold": 3])
+            // Two replicas racing for one claim: exactly one gets it.
+            let now = Date()
+            let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for replica in [store, other, store, other] {
+                    group.addTask {
+                        try await replica.claim(
+                            Self.claims, owner: shared.id, key: "tick:1", now: now, until: now.addingTimeInterval(60))
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(winners == 1)
             await store.close()
             await other.close()
         }
@@ -82,5 +94,32 @@ struct DocumentStoreTests {
         #expect(try await store.entries(history, owner: web.id, offset: 0, limit: 10).total == 0)
         #expect(try await store.pruneEntries(history, olderThan: Date().addingTimeInterval(1)) == 1)
         #expect(try await store.entries(history, owner: nil, offset: 0, limit: 10).total == 0)
+        try await exerciseClaims(store)
+    }
+
+    static let claims = DocumentKind("test-claim")
+
+    /// A claim is held until it expires, then taken over; keys, owners and logs are apart.
+    static func exerciseClaims(_ store: some DocumentStore) async throws {
+        let now = Date()
+        let minute = now.addingTimeInterval(60)
+        #expect(try await store.claim(claims, owner: 1, key: "tick:100", now: now, until: minute))
+        #expect(try await !store.claim(claims, owner: 1, key: "tick:100", now: now, until: minute))
+        #expect(try await !store.claim(claims, owner: 1, key: "tick:100", now: now.addingTimeInterval(59), until: minute))
+        #expect(try await store.claim(claims, owner: 1, key: "tick:160", now: now, until: minute))
+        #expect(try await store.claim(claims, owner: 2, key: "tick:100", now: now, until: minute))
+        #expect(try await store.claim(history, owner: 1, key: "tick:100", now: now, until: minute))
+        // Expired: the next claimant takes it over, and then holds it in turn.
+        let later = now.addingTimeInterval(61)
+        #expect(try await store.claim(claims, owner: 1, key: "tick:100", now: later, until: later.addingTimeInterval(60)))
+        #expect(try await !store.claim(claims, owner: 1, key: "tick:100", now: later, until: later.addingTimeInterval(60)))
+        // Racing claimants: exactly one wins.
+        let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 { group.addTask { try await store.claim(claims, owner: 3, key: "race", now: now, until: minute) } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(winners == 1)
+        #expect(try await store.pruneClaims(expiredBefore: later.addingTimeInterval(1)) == 4)
+        #expect(try await store.claim(claims, owner: 1, key: "tick:160", now: now, until: minute))
     }
 }

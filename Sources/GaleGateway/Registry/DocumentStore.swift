@@ -5,7 +5,8 @@ public import GaleJSON
 /// templates, alert rules, automation tasks. Each feature owns a ``DocumentKind`` and gives its
 /// documents their shape; the store keeps them with an id, a unique name per kind and a revision
 /// that every update increments (for optimistic concurrency). Entries are the append-only logs
-/// that belong to a document: an alert's state changes, an automation task's runs.
+/// that belong to a document: an alert's state changes, an automation task's runs. Claims are
+/// leases on a key of a document, for work that replicas must do once.
 ///
 /// Both stores implement it: ``SQLiteClusterStore`` for one gateway, ``PostgresClusterStore``
 /// for replicas sharing their documents.
@@ -36,6 +37,15 @@ public protocol DocumentStore: Sendable {
     /// Deletes the entries of `log` older than `date`; returns how many.
     @discardableResult
     func pruneEntries(_ log: DocumentKind, olderThan date: Date) async throws -> Int
+    /// Claims `key` of the document `owner` in `log` from `now` until `expiry`: `true` when this
+    /// call got the claim — nobody held it, or the previous claim had expired — and `false` while
+    /// another claim holds it. One atomic statement against the key's unique row, so that of the
+    /// replicas sharing a database exactly one gets a given claim (an automation task's schedule
+    /// tick, or its run for one firing alert).
+    func claim(_ log: DocumentKind, owner: Int64, key: String, now: Date, until expiry: Date) async throws -> Bool
+    /// Deletes the claims that expired before `date`; returns how many.
+    @discardableResult
+    func pruneClaims(expiredBefore date: Date) async throws -> Int
 }
 
 extension DocumentStore {

@@ -169,6 +169,44 @@ extension PostgresClusterStore {
         }
     }
 
+    public func claim(_ log: DocumentKind, owner: Int64, key: String, now: Date, until expiry: Date) async throws
+        -> Bool
+    {
+        let (start, end) = (now.timeIntervalSince1970, expiry.timeIntervalSince1970)
+        return try await perform { client in
+            // One statement: the insert, or the takeover of an expired claim, happens for exactly
+            // one of the replicas racing for the key (the row lock serializes them).
+            var claimed = false
+            for try await _ in try await client.query(
+                """
+                INSERT INTO document_claim (log, owner, claim_key, claimed_at, expires_at)
+                VALUES (\(log.rawValue), \(owner), \(key), \(start), \(end))
+                ON CONFLICT (log, owner, claim_key) DO UPDATE
+                SET claimed_at = EXCLUDED.claimed_at, expires_at = EXCLUDED.expires_at
+                WHERE document_claim.expires_at <= EXCLUDED.claimed_at
+                RETURNING owner
+                """
+            ).decode(Int64.self) {
+                claimed = true
+            }
+            return claimed
+        }
+    }
+
+    @discardableResult
+    public func pruneClaims(expiredBefore date: Date) async throws -> Int {
+        let cutoff = date.timeIntervalSince1970
+        return try await perform { client in
+            var count = 0
+            for try await _ in try await client.query(
+                "DELETE FROM document_claim WHERE expires_at < \(cutoff) RETURNING owner"
+            ).decode(Int64.self) {
+                count += 1
+            }
+            return count
+        }
+    }
+
     private static func decodeDocuments(_ rows: PostgresRowSequence) async throws -> [StoredDocument] {
         var documents: [StoredDocument] = []
         for try await (id, kind, name, text, revision, created, updated) in rows.decode(

@@ -78,6 +78,21 @@ enum PostgresMigrations {
                 "CREATE INDEX document_entry_owner ON document_entry (log, owner, id)",
                 "CREATE INDEX document_entry_age ON document_entry (log, created_at)",
             ]),
+        Migration(
+            version: 5, name: "document-claims",
+            statements: [
+                """
+                CREATE TABLE document_claim (
+                    log TEXT NOT NULL,
+                    owner BIGINT NOT NULL,
+                    claim_key TEXT NOT NULL,
+                    claimed_at DOUBLE PRECISION NOT NULL,
+                    expires_at DOUBLE PRECISION NOT NULL,
+                    PRIMARY KEY (log, owner, claim_key)
+                )
+                """,
+                "CREATE INDEX document_claim_expiry ON document_claim (expires_at)",
+            ]),
     ]
 
     /// An arbitrary constant naming the migration lock among the database's advisory locks.

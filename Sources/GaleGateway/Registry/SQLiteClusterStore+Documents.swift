@@ -30,6 +30,48 @@ extension SQLiteClusterStore {
                     """
             )
         }
+        migrator.registerMigration("v4-document-claims") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE document_claim (
+                        log TEXT NOT NULL,
+                        owner INTEGER NOT NULL,
+                        claim_key TEXT NOT NULL,
+                        claimed_at DOUBLE NOT NULL,
+                        expires_at DOUBLE NOT NULL,
+                        PRIMARY KEY (log, owner, claim_key)
+                    );
+                    CREATE INDEX document_claim_expiry ON document_claim (expires_at);
+                    """
+            )
+        }
+    }
+
+    public func claim(_ log: DocumentKind, owner: Int64, key: String, now: Date, until expiry: Date) async throws
+        -> Bool
+    {
+        let (start, end) = (now.timeIntervalSince1970, expiry.timeIntervalSince1970)
+        return try await database.write { db in
+            // Inserted, or taken over when expired; a claim still held leaves the row unchanged.
+            try db.execute(
+                sql: """
+                    INSERT INTO document_claim (log, owner, claim_key, claimed_at, expires_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (log, owner, claim_key) DO UPDATE
+                    SET claimed_at = excluded.claimed_at, expires_at = excluded.expires_at
+                    WHERE document_claim.expires_at <= excluded.claimed_at
+                    """,
+                arguments: [log.rawValue, owner, key, start, end])
+            return db.changesCount > 0
+        }
+    }
+
+    @discardableResult
+    public func pruneClaims(expiredBefore date: Date) async throws -> Int {
+        try await database.write { db in
+            try db.execute(
+                sql: "DELETE FROM document_claim WHERE expires_at < ?", arguments: [date.timeIntervalSince1970])
+            return db.changesCount
+        }
     }
 
     public func insertDocument(_ kind: DocumentKind, name: String, body: JSONValue) async throws -> StoredDocument {
