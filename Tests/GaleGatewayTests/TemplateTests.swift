@@ -277,6 +277,29 @@ struct TemplateTests {
     }
 }
 
+extension TemplateTests {
+    @Test("apply acts as the calling user upstream: one the cluster's RBAC does not allow gets 1005 and nothing")
+    func applyAsCaller() async throws {
+        // Role groups nobody binds: the impersonated user has no rights in the cluster.
+        try await SimCluster.with(configure: { $0.impersonation.roleGroupPrefix = "unbound:" }) { cluster in
+            let mallory = try await cluster.gateway.gateway.tokens.issue(
+                subject: "mallory", role: .operator, clusters: .all, ttl: .seconds(600))
+            let (_, refused) = try await cluster.send(
+                .POST, "/templates/-3/apply", ["namespace": "default", "values": ["name": "as-mallory"]], token: mallory
+            )
+            #expect(refused["code"]?.intValue == 1005, "\(refused)")
+            #expect(refused["msg"]?.stringValue?.contains("mallory") == true, "\(refused)")
+            try await cluster.withSimClient { client in
+                await #expect(throws: KubeError.self) {
+                    try await client.get(
+                        ResourceCatalog.standard.resource(named: "configmaps")!, namespace: "default",
+                        name: "as-mallory")
+                }
+            }
+        }
+    }
+}
+
 extension JSONValue {
     fileprivate func merging(_ other: [String: JSONValue]) -> JSONValue {
         .object((objectValue ?? [:]).merging(other) { _, new in new })
