@@ -30,6 +30,33 @@ struct LiveUnitTests {
         #expect(ring.frames(after: 2, current: 5) == ["e3", "e4", "e5"])
     }
 
+    @Test("A ring keeps fan-out events by their shared members and replays the very frames sent, bounded by their whole size")
+    func replayRingSharedEvents() throws {
+        let members = EncodedMembers(#""event":"ADDED","object":{"kind":"ConfigMap"},"resourceVersion":"7""#)
+        for (channel, seq) in [(UInt32(1), UInt64(0)), (9, 9), (10, 10), (4_294_967_295, 18_446_744_073_709_551_615)] {
+            let frame = members.eventFrame(channel: channel, seq: seq)
+            #expect(EncodedMembers.eventFrameSize(channel: channel, seq: seq, members: members) == frame.text.utf8.count)
+            #expect(frame.text == frame.prefix + members.text + frame.suffix)
+            let parsed = try JSONValue(parsing: Array(frame.text.utf8))
+            #expect(parsed["channel"]?.intValue == Int64(channel) && parsed["type"]?.stringValue == "event")
+        }
+
+        let size = EncodedMembers.eventFrameSize(channel: 3, seq: 1, members: members)
+        var ring = ReplayRing(channel: 3, maxFrames: 100, maxBytes: 2 * size + 20)
+        ring.append(members: members, seq: 1)
+        ring.append(text: "synced", seq: 1, isEvent: false)
+        ring.append(members: members, seq: 2)
+        #expect(ring.byteCount == 2 * size + 6)
+        #expect(
+            ring.frames(after: 0, current: 2) == [
+                members.eventFrame(channel: 3, seq: 1).text, "synced", members.eventFrame(channel: 3, seq: 2).text,
+            ])
+        // The third event does not fit beside the first: the oldest go until it does.
+        ring.append(members: members, seq: 3)
+        #expect(ring.frames(after: 0, current: 3) == nil)
+        #expect(ring.frames(after: 2, current: 3) == [members.eventFrame(channel: 3, seq: 3).text])
+    }
+
     @Test("A lagging mailbox merges changes per object; the latest state always arrives")
     func mailboxConflation() async {
         let mailbox = WatchMailbox(conflateAfter: 2, limit: 10)

@@ -22,6 +22,30 @@ final class EncodedMembers: Sendable {
         self.text = text
     }
 
+    /// The `event` frame of `channel` carrying these members as item `seq`: its text and the
+    /// subscriber's own parts around the shared members.
+    func eventFrame(channel: UInt32, seq: UInt64) -> (text: String, prefix: String, suffix: String) {
+        let prefix = #"{"channel":\#(channel),"#
+        let suffix = #","seq":\#(seq),"type":"event"}"#
+        return (prefix + text + suffix, prefix, suffix)
+    }
+
+    /// The length in bytes of ``eventFrame(channel:seq:)``'s text, without building it.
+    static func eventFrameSize(channel: UInt32, seq: UInt64, members: EncodedMembers) -> Int {
+        // `{"channel":` N `,` members `,"seq":` S `,"type":"event"}`
+        11 + decimalDigits(UInt64(channel)) + 1 + members.text.utf8.count + 7 + decimalDigits(seq) + 16
+    }
+
+    private static func decimalDigits(_ value: UInt64) -> Int {
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        return digits
+    }
+
     /// A permessage-deflate payload of `prefix + text + suffix`; `nil` when the members could not
     /// be compressed (the frame then goes out as text).
     func payload(prefix: String, suffix: String) -> ByteBuffer? {

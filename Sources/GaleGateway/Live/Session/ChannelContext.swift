@@ -26,11 +26,7 @@ struct ChannelContext: Sendable {
     func event(_ members: EncodedMembers) async -> Bool {
         if let queue = session.queue { _ = await queue.waitForRoom() }
         guard !Task.isCancelled, let seq = session.nextSeq(channel) else { return false }
-        let prefix = #"{"channel":\#(channel),"#
-        let suffix = #","seq":\#(seq),"type":"event"}"#
-        return session.write(
-            prefix + members.text + suffix, channel: channel, seq: seq, isEvent: true,
-            shared: (prefix, members, suffix))
+        return session.write(members, channel: channel, seq: seq)
     }
 
     /// Sends `synced`: the snapshot is complete (its last item had the current `seq`).

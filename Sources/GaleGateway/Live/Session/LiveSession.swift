@@ -216,7 +216,7 @@ final class LiveSession: Sendable {
             state.nextChannel = number == .max ? 1 : number + 1
             var channel = Channel(
                 kind: kind, cluster: cluster, role: state.principal.role, leases: leases,
-                ring: ReplayRing(maxFrames: replay.frames, maxBytes: replay.bytes))
+                ring: ReplayRing(channel: number, maxFrames: replay.frames, maxBytes: replay.bytes))
             state.queue?.enqueue(.text(opening(number).text))
             let context = ChannelContext(channel: number, session: self)
             channel.task = Task { await self.finish(number, body(context)) }
@@ -347,13 +347,9 @@ final class LiveSession: Sendable {
     /// The `seq` of the last event of a channel.
     func currentSeq(_ channel: UInt32) -> UInt64? { state.withLock { $0.channels[channel]?.seq } }
 
-    /// Records a frame of `channel` for replay (when `seq` is given) and queues it to the socket,
-    /// as a shared event frame when `shared` gives its parts. Returns `false` when the channel is
-    /// closed.
-    func write(
-        _ text: String, channel: UInt32, seq: UInt64?, isEvent: Bool,
-        shared: (prefix: String, members: EncodedMembers, suffix: String)? = nil
-    ) -> Bool {
+    /// Records a frame of `channel` for replay (when `seq` is given) and queues it to the socket.
+    /// Returns `false` when the channel is closed.
+    func write(_ text: String, channel: UInt32, seq: UInt64?, isEvent: Bool) -> Bool {
         state.withLock { state in
             // In place: a copy of the channel out of the dictionary and back would copy its ring.
             guard let index = state.channels.index(forKey: channel), !state.channels.values[index].ended else {
@@ -363,10 +359,25 @@ final class LiveSession: Sendable {
                 let current = state.channels.values[index].seq
                 state.channels.values[index].ring.append(text: text, seq: seq ?? current, isEvent: isEvent)
             }
-            if let shared {
-                state.queue?.enqueue(.event(text: text, prefix: shared.prefix, members: shared.members, suffix: shared.suffix))
-            } else {
-                state.queue?.enqueue(.text(text))
+            state.queue?.enqueue(.text(text))
+            return true
+        }
+    }
+
+    /// Records event `seq` of `channel`, whose members are shared with the other channels of the
+    /// same change, for replay (by reference) and queues it to the socket as a shared event frame.
+    /// Returns `false` when the channel is closed.
+    func write(_ members: EncodedMembers, channel: UInt32, seq: UInt64) -> Bool {
+        state.withLock { state in
+            guard let index = state.channels.index(forKey: channel), !state.channels.values[index].ended else {
+                return false
+            }
+            if state.channels.values[index].kind.isResumable {
+                state.channels.values[index].ring.append(members: members, seq: seq)
+            }
+            if let queue = state.queue {
+                let frame = members.eventFrame(channel: channel, seq: seq)
+                queue.enqueue(.event(text: frame.text, prefix: frame.prefix, members: members, suffix: frame.suffix))
             }
             return true
         }
