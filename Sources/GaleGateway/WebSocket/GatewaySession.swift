@@ -33,6 +33,8 @@ final class GatewaySession: Sendable {
     /// may have work under way (a `subscribe` being set up, say) that a resume would orphan, so a
     /// `hello` can no longer hand the socket to an earlier session.
     private let openedWork = Mutex(false)
+    /// Set once the token's expiry has closed the socket.
+    private let expired = Mutex(false)
     /// Cancels the reader and writer tasks, when the client is dropped as a slow consumer.
     private let cancelTasks = Mutex<@Sendable () -> Void>({})
 
@@ -80,11 +82,9 @@ final class GatewaySession: Sendable {
         liveSessions.add(session)
         await session.attach(queue, hello: .hello(helloFrame(session.id)), onOverflow: { [weak self] in self?.dropSlowConsumer() })
         let writer = Task { await self.writeLoop(outbound) }
-        let expiry = Task { await self.closeWhenTokenExpires() }
         let reader = Task { try await self.readLoop(inbound) }
         cancelTasks.withLock { $0 = { writer.cancel(); reader.cancel() } }
         defer {
-            expiry.cancel()
             liveSession.detach(queue)
             queue.finish()
             // Bounds the detached sessions now rather than at the next timed sweep.
@@ -360,12 +360,21 @@ final class GatewaySession: Sendable {
         }
     }
 
-    /// Closes with 4002 when the token expires mid-session: a socket is never more trusted than
-    /// the token that opened it.
-    private func closeWhenTokenExpires() async {
-        let remaining = principal.expiresAt.timeIntervalSinceNow
-        do { try await Task.sleep(for: .seconds(max(0, remaining))) } catch { return }
-        await send(.error(id: nil, channel: nil, code: .tokenExpired, msg: "token expired"))
+    /// Closes with 4002 once the token has expired (at `now`): a socket is never more trusted than
+    /// the token that opened it. Called by the ``SessionRegistry``'s once-a-second sweep rather than
+    /// by a timer per socket — a cancelled `Task.sleep` keeps its timer until the deadline, which
+    /// for a day-long token would hold memory for every socket that ever closed that day.
+    /// Returns whether the session was closed by this call.
+    @discardableResult
+    func closeIfTokenExpired(now: Date) -> Bool {
+        guard principal.expiresAt <= now else { return false }
+        let first = expired.withLock { expired in
+            defer { expired = true }
+            return !expired
+        }
+        guard first else { return false }
+        queue.enqueue(.text(ServerFrame.error(id: nil, channel: nil, code: .tokenExpired, msg: "token expired").text))
         close(code: CloseCode.tokenExpired, reason: "token expired")
+        return true
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Prometheus
 import GaleProtocol
 import ServiceLifecycle
@@ -56,11 +57,18 @@ final class SessionRegistry: Service {
         metrics.connections.decrement()
     }
 
+    /// Closes (4002) the sockets whose token has expired by `now`; run every second.
+    func closeExpired(now: Date) {
+        let expired = sessions.withLock { $0.values.filter { $0.principal.expiresAt <= now } }
+        for session in expired { session.closeIfTokenExpired(now: now) }
+    }
+
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: .seconds(1))
                 self.live.sweep()
+                self.closeExpired(now: Date())
             }
         }
         let open = sessions.withLock { Array($0.values) }
