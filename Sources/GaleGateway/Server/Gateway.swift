@@ -34,6 +34,8 @@ public final class Gateway: Service {
     let liveChannels: LiveChannels
     /// File uploads and downloads, for `upload`/`download` frames and the HTTP file route.
     let fileTransfers: FileTransfers
+    /// Runs automation tasks on their schedules and alerts.
+    let automation: AutomationScheduler
     /// The serving certificate when TLS is on; ``TLSCertificates/reload()`` is what SIGHUP calls.
     public let certificates: TLSCertificates?
     private let logger: Logger
@@ -101,10 +103,9 @@ public final class Gateway: Service {
         let resources = ResourceOperations(access: access, confirmations: confirmations)
         table.add(contentsOf: resources.operations)
         table.add(contentsOf: YAMLEditorOperations(resources: resources).operations)
-        table.add(
-            contentsOf: TemplateOperations(
-                store: registry.store, applier: TemplateApplier(access: access), confirmations: confirmations
-            ).operations)
+        let templates = TemplateOperations(
+            store: registry.store, applier: TemplateApplier(access: access), confirmations: confirmations)
+        table.add(contentsOf: templates.operations)
         table.add(contentsOf: TopologyOperations(access: access).operations)
         table.add(contentsOf: MergedListOperations(access: access).operations)
         table.add(contentsOf: ClusterOverview(access: access).operations)
@@ -117,6 +118,13 @@ public final class Gateway: Service {
             ).operations)
         let alertFeed = AlertFeed()
         table.add(contentsOf: AlertOperations(registry: registry, reviews: reviews, feed: alertFeed).operations)
+        let runner = AutomationRunner(store: registry.store, access: access, templates: templates)
+        automation = AutomationScheduler(
+            store: registry.store, runner: runner, feed: alertFeed, configuration: configuration.automation,
+            logger: logger)
+        table.add(
+            contentsOf: AutomationOperations(registry: registry, reviews: reviews, runner: runner, scheduler: automation)
+                .operations)
         dispatcher = OperationDispatcher(table: table, metrics: metrics)
 
         metricsFeeds = MetricsFeeds(
@@ -176,7 +184,9 @@ public final class Gateway: Service {
         let alerts = AlertEvaluator(
             store: registry.store, hub: hub, history: metricsHistory, feed: liveChannels.alertFeed, notifier: notifier,
             interval: configuration.alerts.evaluationInterval, logger: logger)
-        var services: [any Service] = [prober, sampler, notifier, alerts, application, sessions]
+        var services: [any Service] = [prober, sampler, notifier, alerts]
+        if configuration.automation.schedulerEnabled { services.append(automation) }
+        services += [application, sessions]
         if let certificates { services.append(CertificateReloadOnSignal(certificates: certificates)) }
         if let interval = configuration.memoryTrimInterval { services.append(MemoryTrim(interval: interval)) }
         if registry.store.sharedNonces != nil {

@@ -54,6 +54,8 @@ public struct GatewayConfiguration: Sendable {
     public var memoryTrimInterval: Duration? = .seconds(30)
     /// Alert rules: how often they are evaluated, and how their webhooks are called.
     public var alerts = AlertConfiguration()
+    /// Automation tasks: whether this gateway runs them, and their alert cooldown and log retention.
+    public var automation = AutomationConfiguration()
 
     public init(
         host: String = "127.0.0.1",
