@@ -99,6 +99,8 @@ final class AutomationScheduler: Service, Sendable {
                 await self.tick(at: Date(timeIntervalSince1970: tick))
             }
             last = current
+            // Tasks changed on other replicas: their alert subscriptions follow within a minute.
+            await tasksChanged()
             ticks += 1
             if ticks % Self.pruneEvery == 0 { await prune() }
         }
@@ -146,7 +148,8 @@ final class AutomationScheduler: Service, Sendable {
     }
 
     /// Subscribes to the alerts of the clusters whose rules trigger enabled tasks, and drops the
-    /// subscriptions no task needs any more. Called when tasks change here, and at start.
+    /// subscriptions no task needs any more. Called at start, when tasks change here, and every
+    /// minute (for the changes made on other replicas).
     func tasksChanged() async {
         guard configuration.schedulerEnabled else { return }
         var clusters = Set<Int64>()
