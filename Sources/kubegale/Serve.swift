@@ -94,6 +94,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds between two evaluations of the alert rules (default 10). [env: KUBEGALE_ALERT_INTERVAL]")
     var alertInterval: Int?
 
+    @Flag(help: "Do not run automation tasks on their schedules and alerts here (manual runs still work); other replicas on the same database run them. [env: KUBEGALE_NO_AUTOMATION_SCHEDULER=1]")
+    var noAutomationScheduler = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: KUBEGALE_LOG_LEVEL]")
     var logLevel: String?
 
@@ -141,6 +144,9 @@ struct Serve: AsyncParsableCommand {
         if let seconds = try alertInterval ?? environment.int("ALERT_INTERVAL") {
             guard (1...3600).contains(seconds) else { throw ValidationError("--alert-interval must be 1 to 3600") }
             configuration.alerts.evaluationInterval = .seconds(seconds)
+        }
+        if noAutomationScheduler || environment.flag("NO_AUTOMATION_SCHEDULER") {
+            configuration.automation.schedulerEnabled = false
         }
         try configureLive(&configuration, environment)
         configuration.jwt = try jwt.configuration(environment)
