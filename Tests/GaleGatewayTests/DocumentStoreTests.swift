@@ -105,17 +105,20 @@ struct DocumentStoreTests {
         let minute = now.addingTimeInterval(60)
         #expect(try await store.claim(claims, owner: 1, key: "tick:100", now: now, until: minute))
         #expect(try await !store.claim(claims, owner: 1, key: "tick:100", now: now, until: minute))
-        #expect(try await !store.claim(claims, owner: 1, key: "tick:100", now: now.addingTimeInterval(59), until: minute))
+        let almost = now.addingTimeInterval(59)
+        #expect(try await !store.claim(claims, owner: 1, key: "tick:100", now: almost, until: minute))
         #expect(try await store.claim(claims, owner: 1, key: "tick:160", now: now, until: minute))
         #expect(try await store.claim(claims, owner: 2, key: "tick:100", now: now, until: minute))
         #expect(try await store.claim(history, owner: 1, key: "tick:100", now: now, until: minute))
         // Expired: the next claimant takes it over, and then holds it in turn.
-        let later = now.addingTimeInterval(61)
-        #expect(try await store.claim(claims, owner: 1, key: "tick:100", now: later, until: later.addingTimeInterval(60)))
-        #expect(try await !store.claim(claims, owner: 1, key: "tick:100", now: later, until: later.addingTimeInterval(60)))
+        let (later, laterMinute) = (now.addingTimeInterval(61), now.addingTimeInterval(121))
+        #expect(try await store.claim(claims, owner: 1, key: "tick:100", now: later, until: laterMinute))
+        #expect(try await !store.claim(claims, owner: 1, key: "tick:100", now: later, until: laterMinute))
         // Racing claimants: exactly one wins.
         let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for _ in 0..<8 { group.addTask { try await store.claim(claims, owner: 3, key: "race", now: now, until: minute) } }
+            for _ in 0..<8 {
+                group.addTask { try await store.claim(claims, owner: 3, key: "race", now: now, until: minute) }
+            }
             return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
         #expect(winners == 1)
