@@ -534,6 +534,7 @@ struct AutomationTests {
                 logger: Logger(label: "clocked"), now: { clock.now }, sleep: { try await clock.sleep($0) })
             let due = try await Self.createTask(cluster, Self.scale("api", replicas: 4))
             let missed = try await Self.createTask(cluster, Self.scale("nginx", replicas: 1, schedule: "55 2 1 1 *"))
+            // The service as a ServiceGroup would run it; cancelled when the test ends (its normal end).
             let service = Task { try await scheduler.run() }
             defer { service.cancel() }
             try await cluster.eventually { try await Self.runs(cluster, due)["total"] == 1 }
