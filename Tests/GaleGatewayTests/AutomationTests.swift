@@ -367,6 +367,16 @@ struct AutomationTests {
             #expect(log["total"] == 1)
             #expect(log["items"]?[0]?["result"] == "succeeded")
 
+            // An operator's change makes the task run as that operator from now on.
+            let operatorToken = try await cluster.gateway.token(.operator)
+            let (_, taken) = try await cluster.send(
+                .PUT, "/automation/tasks/\(id)", ["replicas": 3], token: operatorToken)
+            #expect(taken["data"]?["creator"]?["subject"] == "tester-operator")
+            #expect(taken["data"]?["creator"]?["role"] == "operator")
+            let (_, rerun) = try await cluster.send(.POST, "/automation/tasks/\(id)/run", ["dry_run": true])
+            #expect(rerun["data"]?["run_as"] == "tester-operator")
+            #expect(rerun["data"]?["details"]?["planned"]?["spec"]?["replicas"] == 3)
+
             let (_, deleted) = try await cluster.gateway.http(.DELETE, "/automation/tasks/\(id)", token: cluster.admin)
             #expect(deleted["code"] == 0)
             let (_, gone) = try await cluster.gateway.http(.GET, "/automation/tasks/\(id)", token: cluster.admin)
