@@ -1,4 +1,4 @@
-// Subscriptions: watch, events, logs and metrics channels that survive reconnects.
+// Subscriptions: watch, events, logs, metrics, topology and alerts channels that survive reconnects.
 //
 // A subscription is in one phase at a time:
 //   queued   the subscribe waits for a live socket
@@ -438,5 +438,168 @@ export class MetricsStream extends Subscription {
 
   _onEvent(frame) {
     if (frame.event === "SAMPLE") this.emit("sample", { time: frame.time, sample: frame.sample, seq: frame.seq });
+  }
+}
+
+// -----------------------------------------------------------------------------------------------
+
+/** The key of a topology edge: its ends and its type. */
+function edgeKey(edge) {
+  return `${edge.from}\u0000${edge.to}\u0000${edge.type}`;
+}
+
+/**
+ * A subscription whose channel sends a whole snapshot, `synced`, then changes to it (topology,
+ * alerts). A new snapshot (after `resync`, or on a new channel) replaces the state and the
+ * difference is emitted as a change; a gap in seq restarts the channel for a fresh snapshot.
+ */
+class SnapshotSubscription extends Subscription {
+  synced = false;
+  #syncWaiters = [];
+
+  _subscribeOptions() {
+    const { cluster: _cluster, ...rest } = this.options;
+    return rest;
+  }
+
+  _prepareResubscribe() {
+    this.synced = false;
+  }
+
+  _onGap() {
+    this._restart();
+    return false;
+  }
+
+  _onResync(frame) {
+    this.synced = false;
+    this.emit("resync", frame.reason === undefined ? {} : { reason: frame.reason });
+  }
+
+  _onSynced() {
+    if (this.synced) return;
+    this.synced = true;
+    this.emit("synced", {});
+    for (const { resolve } of this.#syncWaiters.splice(0)) resolve();
+  }
+
+  _ended(reason) {
+    const error = new GaleError(ClientCodes.Closed, `the ${this.stream} subscription closed: ${reason}`);
+    for (const { reject } of this.#syncWaiters.splice(0)) reject(error);
+  }
+
+  whenSynced() {
+    if (this.synced) return Promise.resolve();
+    if (this.closed) return Promise.reject(new GaleError(ClientCodes.Closed, `the ${this.stream} subscription is closed`));
+    return new Promise((resolve, reject) => this.#syncWaiters.push({ resolve, reject }));
+  }
+}
+
+/**
+ * The live graph of a namespace (or of one object in it): `nodes` by id and `edges` by their
+ * ends and type, kept current from the `SNAPSHOT` and `CHANGED` events. Every change, a
+ * replacing snapshot's difference included, is emitted as `change`.
+ */
+export class Topology extends SnapshotSubscription {
+  nodes = new Map();
+  edges = new Map();
+
+  _onEvent(frame) {
+    if (frame.event === "SNAPSHOT") this.#replace(frame.nodes ?? [], frame.edges ?? []);
+    else if (frame.event === "CHANGED") this.#apply(frame);
+  }
+
+  #replace(nodes, edges) {
+    const nextNodes = new Map(nodes.map((node) => [node.id, node]));
+    const nextEdges = new Map(edges.map((edge) => [edgeKey(edge), edge]));
+    const change = { nodesAdded: [], nodesUpdated: [], nodesRemoved: [], edgesAdded: [], edgesRemoved: [] };
+    for (const [id, node] of nextNodes) {
+      const old = this.nodes.get(id);
+      if (!old) change.nodesAdded.push(node);
+      else if (old.status !== node.status || old.uid !== node.uid) change.nodesUpdated.push(node);
+    }
+    for (const id of this.nodes.keys()) if (!nextNodes.has(id)) change.nodesRemoved.push(id);
+    for (const [key, edge] of nextEdges) if (!this.edges.has(key)) change.edgesAdded.push(edge);
+    for (const [key, edge] of this.edges) if (!nextEdges.has(key)) change.edgesRemoved.push(edge);
+    this.nodes = nextNodes;
+    this.edges = nextEdges;
+    this.emit("change", change);
+  }
+
+  #apply(frame) {
+    const change = {
+      nodesAdded: frame.nodesAdded ?? [], nodesUpdated: frame.nodesUpdated ?? [], nodesRemoved: frame.nodesRemoved ?? [],
+      edgesAdded: frame.edgesAdded ?? [], edgesRemoved: frame.edgesRemoved ?? [],
+    };
+    for (const id of change.nodesRemoved) this.nodes.delete(id);
+    for (const node of [...change.nodesAdded, ...change.nodesUpdated]) this.nodes.set(node.id, node);
+    for (const edge of change.edgesRemoved) this.edges.delete(edgeKey(edge));
+    for (const edge of change.edgesAdded) this.edges.set(edgeKey(edge), edge);
+    this.emit("change", change);
+  }
+
+  /** The nodes sorted by kind and name. */
+  nodeList() {
+    return [...this.nodes.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+  }
+
+  edgeList() {
+    return [...this.edges.values()];
+  }
+}
+
+/** The key of an alert: its rule and what it matched. */
+function alertKey(alert) {
+  return `${alert.rule_id}\u0000${alert.target}`;
+}
+
+/**
+ * The pending and firing alerts of a cluster, kept current from the `ALERTS` snapshot and the
+ * `PENDING`, `FIRING` and `RESOLVED` transitions (a resolved alert leaves `alerts`). Every
+ * transition is emitted as `transition`; a replacing snapshot's difference as `change` only.
+ */
+export class AlertStream extends SnapshotSubscription {
+  alerts = new Map();
+
+  _onEvent(frame) {
+    switch (frame.event) {
+      case "ALERTS": {
+        const next = new Map((frame.alerts ?? []).map((alert) => [alertKey(alert), alert]));
+        const previous = this.alerts;
+        this.alerts = next;
+        for (const [key, old] of previous) {
+          if (!next.has(key)) this.emit("change", { type: "removed", alert: old });
+        }
+        for (const [key, alert] of next) {
+          const old = previous.get(key);
+          if (!old || old.state !== alert.state) this.emit("change", { type: old ? "updated" : "added", alert });
+        }
+        return;
+      }
+      case "PENDING":
+      case "FIRING":
+      case "RESOLVED": {
+        const key = alertKey(frame.alert);
+        const known = this.alerts.has(key);
+        if (frame.event === "RESOLVED") this.alerts.delete(key);
+        else this.alerts.set(key, frame.alert);
+        this.emit("transition", { event: frame.event, alert: frame.alert, from: frame.from ?? null, seq: frame.seq });
+        if (frame.event === "RESOLVED") {
+          if (known) this.emit("change", { type: "removed", alert: frame.alert });
+        } else {
+          this.emit("change", { type: known ? "updated" : "added", alert: frame.alert });
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** The alerts, firing before pending, then by rule name and target. */
+  list() {
+    const rank = { firing: 0, pending: 1 };
+    return [...this.alerts.values()].sort((a, b) =>
+      (rank[a.state] ?? 2) - (rank[b.state] ?? 2) || a.rule_name.localeCompare(b.rule_name) || a.target.localeCompare(b.target));
   }
 }

@@ -402,7 +402,7 @@ interface SubscriptionEvents {
   closed: string;
 }
 
-/** Common part of watch, events, logs and metrics subscriptions. */
+/** Common part of watch, events, logs, metrics, topology and alerts subscriptions. */
 export interface Subscription<Events extends Record<string, any>> extends Emitter<Events> {
   readonly stream: "watch" | "events" | "logs" | "metrics" | "topology" | "alerts";
   readonly cluster: ClusterRef;
@@ -544,6 +544,118 @@ export interface MetricsStreamEvents extends SubscriptionEvents {
   sample: MetricsSample;
 }
 export interface MetricsStream extends Subscription<MetricsStreamEvents> {}
+
+export interface TopologyOptions {
+  cluster: ClusterRef;
+  namespace: string;
+  /** Draw the graph around one object: its kind (or plural / short name) and `name`. */
+  kind?: string;
+  name?: string;
+}
+
+/** A node of the graph: `id` is `Kind/namespace/name` (`Kind//name` for Nodes and PersistentVolumes). */
+export interface TopologyNode {
+  id: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  uid?: string;
+  /** A short state: a Pod's phase, `ready/desired` of a workload, a Node's `Ready`, a claim's phase, a Service's type. */
+  status?: string;
+  [key: string]: unknown;
+}
+
+export interface TopologyEdge {
+  from: string;
+  to: string;
+  /** `owns`, `selects`, `endpoints`, `routes`, `mounts`, `bound`, `uses` or `scheduled`. */
+  type: string;
+}
+
+/** What changed in the graph (a CHANGED event, or the difference a replacing SNAPSHOT made). */
+export interface TopologyChange {
+  nodesAdded: TopologyNode[];
+  nodesUpdated: TopologyNode[];
+  /** Node ids. */
+  nodesRemoved: string[];
+  edgesAdded: TopologyEdge[];
+  edgesRemoved: TopologyEdge[];
+}
+
+export interface TopologyEvents extends SubscriptionEvents {
+  change: TopologyChange;
+  /** The graph is complete (first snapshot). */
+  synced: {};
+  /** The gateway could not replay a gap; a fresh snapshot follows. */
+  resync: { reason?: string };
+}
+
+/**
+ * The live graph of a namespace (`GET /topology` as a channel). A fresh snapshot (resync, new
+ * session) replaces the graph and its difference is emitted as one `change`.
+ */
+export interface Topology extends Subscription<TopologyEvents> {
+  readonly nodes: Map<string, TopologyNode>;
+  /** Keyed by from, to and type. */
+  readonly edges: Map<string, TopologyEdge>;
+  /** Nodes sorted by kind and name. */
+  nodeList(): TopologyNode[];
+  edgeList(): TopologyEdge[];
+  readonly synced: boolean;
+  whenSynced(): Promise<void>;
+}
+
+export interface AlertsOptions {
+  cluster: ClusterRef;
+}
+
+/** An alert of an alert rule (SPEC §11, Alert rules). */
+export interface Alert {
+  rule_id: number;
+  rule_name: string;
+  cluster_id: number;
+  severity: "info" | "warning" | "critical";
+  /** `Kind/namespace/name` of what matched, `Node/name`, or `cluster`. */
+  target: string;
+  detail: string;
+  state: "pending" | "firing" | "resolved";
+  since: string;
+  fired_at?: string;
+  resolved_at?: string;
+}
+
+export interface AlertTransition {
+  event: "PENDING" | "FIRING" | "RESOLVED";
+  /** The alert after the transition. */
+  alert: Alert;
+  /** Its state before; null for a new alert. */
+  from: "pending" | "firing" | null;
+  seq: number;
+}
+
+export interface AlertChange {
+  type: "added" | "updated" | "removed";
+  alert: Alert;
+}
+
+export interface AlertStreamEvents extends SubscriptionEvents {
+  /** Each PENDING, FIRING and RESOLVED event. */
+  transition: AlertTransition;
+  /** Each change of `alerts`: by a transition, or by a replacing snapshot. */
+  change: AlertChange;
+  synced: {};
+  resync: { reason?: string };
+}
+
+/** The pending and firing alerts of a cluster; a resolved alert leaves `alerts`. */
+export interface AlertStream extends Subscription<AlertStreamEvents> {
+  /** Keyed by rule id and target. */
+  readonly alerts: Map<string, Alert>;
+  /** Firing before pending, then by rule name and target. */
+  list(): Alert[];
+  readonly synced: boolean;
+  whenSynced(): Promise<void>;
+}
 
 export interface ExecOptions {
   cluster: ClusterRef;
@@ -704,6 +816,10 @@ export interface KubeGaleClient extends Emitter<ClientEvents> {
   events(options: EventsOptions): EventStream;
   logs(options: LogsOptions): LogStream;
   metrics(options: MetricsOptions): MetricsStream;
+  /** The live topology graph of a namespace, or of one object in it. */
+  topology(options: TopologyOptions): Topology;
+  /** The live pending and firing alerts of a cluster. */
+  alerts(options: AlertsOptions): AlertStream;
   exec(options: ExecOptions): ExecSession;
   upload(data: Blob | ArrayBuffer | Uint8Array | string, options: UploadOptions): Promise<UploadResult>;
   download(options: DownloadOptions): Promise<DownloadResult>;

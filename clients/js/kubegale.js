@@ -9,7 +9,7 @@
 // resume always comes before any new channel (SPEC §12.1).
 
 import { Emitter, GaleError, ClientCodes, errorFromFrame, decodeJwt, decodeStreamFrame, socketUrl, backoffDelay } from "./kubegale-core.js";
-import { Watch, EventStream, LogStream, MetricsStream } from "./kubegale-channels.js";
+import { Watch, EventStream, LogStream, MetricsStream, Topology, AlertStream } from "./kubegale-channels.js";
 import { ExecSession, upload, download } from "./kubegale-streams.js";
 
 export { GaleError, ConfirmationRequired, ErrorNames, ClientCodes, Stream, encodeStreamFrame, decodeStreamFrame, decodeJwt } from "./kubegale-core.js";
@@ -36,7 +36,7 @@ export class KubeGaleClient extends Emitter {
   #requests = new Map(); // id → pending request
   #waiting = new Map(); // id → handler of subscribed/opened/error for subscribe, exec, upload, download
   #channels = new Map(); // channel → handler of channel frames
-  #subscriptions = new Set(); // open watch/events/logs/metrics subscriptions
+  #subscriptions = new Set(); // open watch/events/logs/metrics/topology/alerts subscriptions
   #whenLive = []; // {run, fail} run when a socket goes live, failed when the client closes
   #calls = new Set(); // requests not yet settled, sent or not
   #timers = new Set();
@@ -168,6 +168,15 @@ export class KubeGaleClient extends Emitter {
 
   metrics(options) {
     return this.#track(new MetricsStream(this, "metrics", options));
+  }
+
+  topology(options) {
+    if (!options?.namespace) throw new TypeError("topology() needs a namespace");
+    return this.#track(new Topology(this, "topology", options));
+  }
+
+  alerts(options) {
+    return this.#track(new AlertStream(this, "alerts", options));
   }
 
   exec(options) {

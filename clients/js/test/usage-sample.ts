@@ -52,6 +52,14 @@ export async function sample(term: { cols: number; rows: number; write(data: str
   client.logs({ cluster: 1, namespace: "demo", workload: "deployment/web", tailLines: 100 }).on("line", ({ pod, container, text, timestamp, seq }) => console.log(pod, container, text, timestamp, seq));
   client.events({ cluster: 1, namespace: "demo", kind: "Deployment", name: "web" }).on("event", (event) => console.log(event.kind));
   client.metrics({ cluster: 1, scope: "nodes", interval: 5 }).on("sample", ({ time, sample }) => console.log(time, sample));
+  const graph = client.topology({ cluster: 1, namespace: "demo", kind: "Deployment", name: "nginx" });
+  graph.on("change", ({ nodesAdded, nodesRemoved, edgesAdded }) => console.log(nodesAdded.map((node) => `${node.kind} ${node.name} ${node.status ?? ""}`), nodesRemoved, edgesAdded.map((edge) => edge.type)));
+  await graph.whenSynced();
+  console.log(graph.nodeList().length, graph.edgeList().filter((edge) => edge.type === "owns").length, graph.nodes.get("Deployment/demo/nginx")?.status);
+  const alerts = client.alerts({ cluster: "1" });
+  alerts.on("transition", ({ event, alert, from }) => console.log(event, alert.rule_name, alert.severity, alert.target, from ?? "new"));
+  alerts.on("change", ({ type, alert }) => console.log(type, alert.state, alert.fired_at));
+  console.log(alerts.list().filter((alert) => alert.state === "firing").length, alerts.synced);
 
   const exec = client.exec({ cluster: 1, namespace: "demo", pod: "web-0", command: ["sh"], tty: true, cols: term.cols, rows: term.rows });
   exec.onData((bytes, stream) => console.log(bytes.byteLength, stream));
