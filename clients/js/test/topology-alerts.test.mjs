@@ -62,6 +62,14 @@ test("a topology graph follows GET /topology through a scale, with each change e
   }
   await waitFor(async () => shape({ nodes: graph.nodeList(), edges: graph.edgeList() }) === shape(await topologyOverHttp({ namespace: "demo" })),
     { message: "the live graph = GET /topology after the scale" });
+
+  // Back down: the deleted pods leave the graph, and nothing takes their place.
+  const back = await http.confirmed("POST", "/deployments/nginx/scale", { query: { cluster_id: cluster, namespace: "demo" }, body: { replicas: before.length } });
+  assert.equal(back.code, 0, back.msg);
+  await waitFor(() => podsOf().length === before.length, { message: "the ReplicaSet back to its pods" });
+  await waitFor(async () => shape({ nodes: graph.nodeList(), edges: graph.edgeList() }) === shape(await topologyOverHttp({ namespace: "demo" })),
+    { message: () => `the live graph = GET /topology after scaling down (${graph.nodeList().map((node) => node.id)})` });
+  assert.ok(graph.nodeList().every((node) => node.name !== ""), "no node without a name");
   graph.close();
   assert.equal(graph.closed, true);
 });
