@@ -142,6 +142,36 @@ class ConsolePage:
         if tab:
             self.click(f"#tab-{tab}")
 
+    # Topology
+
+    def topology_nodes(self, kind=None):
+        """The nodes drawn in #topology-graph: `{id, kind, name, status}`, of one kind or all."""
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('#topology-graph g.topology-node')]"
+            ".map(g => ({id: g.dataset.id, kind: g.dataset.kind, name: g.dataset.name, status: g.dataset.status,"
+            " title: g.querySelector('title').textContent}))"
+            ".filter(n => !arguments[0] || n.kind === arguments[0])", kind)
+
+    def topology_edges(self, edge_type=None):
+        """The edges drawn in #topology-graph as `(from id, type, to id)`."""
+        edges = self.driver.execute_script(
+            "return [...document.querySelectorAll('#topology-graph path.topology-edge')]"
+            ".map(p => [p.dataset.from, p.dataset.type, p.dataset.to])")
+        return {tuple(edge) for edge in edges if edge_type is None or edge[1] == edge_type}
+
+    def wait_topology_synced(self, timeout=DEFAULT_TIMEOUT):
+        self.wait(lambda d: d.find_element(By.ID, "topology-graph").get_attribute("data-synced") == "true", timeout,
+                  "#topology-graph never synced")
+
+    # Alerts
+
+    def alert_rows(self):
+        """The rows of #alerts-table: `{rule, target, state, severity}`."""
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('#alerts-table tbody tr[data-key]')]"
+            ".map(r => ({rule: r.dataset.rule, target: r.dataset.target, state: r.dataset.state,"
+            " severity: r.dataset.severity}))")
+
     # Terminal
 
     def terminal_lines(self):

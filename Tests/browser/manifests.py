@@ -37,6 +37,22 @@ spec:
 """
 
 
+def service(name, namespace, port=80):
+    """A ClusterIP Service selecting the pods labelled `app: name`."""
+    return f"""apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+  namespace: {namespace}
+spec:
+  selector:
+    app: {name}
+  ports:
+  - port: {port}
+    targetPort: {port}
+"""
+
+
 def pod(name, namespace, image="busybox:1.36", labels=None, annotations=None):
     label_lines = "".join(f"\n    {key}: {value}" for key, value in (labels or {"app": name}).items())
     # JSON strings are YAML double-quoted scalars: any text survives.

@@ -112,6 +112,8 @@ class Gateway:
             "--host", self.host, "--port", str(self.port),
             "--data-dir", str(self.data_dir), "--jwt-secret", self.secret,
             "--no-demo",
+            # Alert rules evaluated every second (10 s by default), so a rule fires while a test waits.
+            "--alert-interval", "1",
         ] + (
             # The built-in console (the resources next to the binary) is what ships; a folder may
             # be named instead while working on the console without rebuilding.

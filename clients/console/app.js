@@ -6,6 +6,7 @@ import { ClusterDirectory } from "./session/cluster-directory.js";
 import { SocketTap } from "./session/socket-tap.js";
 import { preferences, tokenStore } from "./session/token-store.js";
 import { Actions } from "./views/actions.js";
+import { AlertsView } from "./views/alerts-view.js";
 import { ClustersView } from "./views/clusters-view.js";
 import { ConfirmDialog, describeError } from "./views/confirm-dialog.js";
 import { ConnectionIndicator } from "./views/connection-indicator.js";
@@ -14,6 +15,7 @@ import { NamespacePicker } from "./views/namespace-picker.js";
 import { OverviewView } from "./views/overview-view.js";
 import { ResourceView } from "./views/resource-view.js";
 import { toast } from "./views/toasts.js";
+import { TopologyView } from "./views/topology-view.js";
 
 const SECTIONS = {
   overview: { title: "Overview" },
@@ -22,6 +24,8 @@ const SECTIONS = {
   services: { title: "Services", resources: ["services"] },
   nodes: { title: "Nodes", resources: ["nodes"] },
   events: { title: "Events", resources: ["events"] },
+  topology: { title: "Topology" },
+  alerts: { title: "Alerts" },
   clusters: { title: "Clusters" },
 };
 const DEFAULT_SECTION = "pods";
@@ -140,6 +144,10 @@ class Console {
       return;
     } else if (section === "overview") {
       this.view = new OverviewView({ client: this.client, clusterId: cluster.id, clusterName: cluster.name });
+    } else if (section === "topology") {
+      this.view = new TopologyView({ context: this.context(), detail: this.detail });
+    } else if (section === "alerts") {
+      this.view = new AlertsView({ context: this.context(), actions: this.actions });
     } else {
       this.view = new ResourceView({
         title: SECTIONS[section].title,

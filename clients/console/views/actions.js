@@ -1,5 +1,6 @@
-// Changes made from the console: delete, scale and restart. Each goes through the confirmation
-// dialog; deletes and replacements show the preview of the server's dry run (code 1010).
+// Changes made from the console: delete, scale and restart, and deleting an alert rule. Each goes
+// through the confirmation dialog; deletes and replacements show the preview of the server's dry
+// run (code 1010).
 
 import { h } from "../core/dom.js";
 import { toast } from "./toasts.js";
@@ -98,6 +99,23 @@ export class Actions {
       },
     });
     if (result) toast(`${kind} ${name} restarted.`);
+    return result;
+  }
+
+  /** Deletes an alert rule (its pending and firing alerts resolve); confirmed in the dialog first. */
+  async deleteAlertRule(rule) {
+    const { client } = this.context();
+    const result = await this.dialog.run({
+      title: `Delete alert rule ${rule.name}?`,
+      message: "Its pending and firing alerts are resolved, and it is no longer evaluated.",
+      confirmLabel: "Delete",
+      needsServerPreview: false,
+      perform: (ask) =>
+        client.confirmed("DELETE", `/alerts/rules/${encodeURIComponent(rule.id)}`, undefined, {
+          onPreview: (preview, confirmation) => ask(preview, confirmation),
+        }),
+    });
+    if (result) toast(`Alert rule ${rule.name} deleted.`);
     return result;
   }
 
