@@ -82,15 +82,29 @@ def test_a_new_rule_fires_live_and_resolves_when_deleted(console, simulator, gat
     assert console.driver.execute_script("return window.alertsPageMark") is True
 
 
-def test_a_viewer_sees_alerts_and_rules_but_cannot_change_them(console, gateway, admin_token, cluster_id):
+def test_a_viewer_sees_another_users_rule_fire_but_cannot_change_rules(console, simulator, gateway, admin_token, cluster_id, scheduled_pods):
+    name = "scheduled for the viewer"
+    console.wait(lambda _: len(scheduled_targets(simulator)) == 2, message="the pods were not scheduled")
+    targets = scheduled_targets(simulator)
+    console.ensure_signed_in(gateway.token(role="viewer", subject="browser-viewer"))
+    console.go("alerts", cluster_id=cluster_id)
+    console.wait(lambda d: d.find_element(By.ID, "alerts-table").get_attribute("data-synced") == "true")
+    console.wait(lambda d: d.find_element(By.ID, "alert-rules-table").get_attribute("data-loaded") == "true")
+    assert not console.driver.find_elements(By.CSS_SELECTOR, "#alert-rule-form, #alert-rules-table button[data-action]")
+
+    # An administrator adds a rule elsewhere: its alerts fire in the viewer's page, and the rule
+    # is listed with the first of them.
     created = gateway.api("POST", "/alerts/rules", admin_token, body={
-        "name": "nodes not ready for the viewer", "cluster_id": cluster_id, "condition": "node_not_ready"})
+        "name": name, "cluster_id": cluster_id, "condition": "event", "reason": "Scheduled", "namespace": NAMESPACE})
     assert created["code"] == 0, created
     try:
-        console.ensure_signed_in(gateway.token(role="viewer", subject="browser-viewer"))
-        console.go("alerts", cluster_id=cluster_id)
-        console.find('#alert-rules-table tr[data-name="nodes not ready for the viewer"]')
-        console.wait(lambda d: d.find_element(By.ID, "alerts-table").get_attribute("data-synced") == "true")
+        def mine():
+            return sorted((row["target"], row["state"]) for row in console.alert_rows() if row["rule"] == name)
+
+        console.wait(lambda _: mine() == [(target, "firing") for target in targets], timeout=20,
+                     message=lambda: f"alerts shown: {mine()}")
+        console.find(f'#alert-rules-table tr[data-name="{name}"]')
         assert not console.driver.find_elements(By.CSS_SELECTOR, "#alert-rule-form, #alert-rules-table button[data-action]")
     finally:
         gateway.api("DELETE", f"/alerts/rules/{created['data']['id']}", admin_token)
+    console.wait(lambda _: mine() == [], message=lambda: f"alerts still shown: {mine()}")

@@ -33,6 +33,8 @@ export class AlertsView {
     this.canChange = canChange;
     this.batch = new FrameBatch(() => this.renderAlerts());
     this.transitions = [];
+    this.ruleIds = new Set(); // the rules listed, so that an alert of another rule lists them again
+    this.loadingRules = null;
 
     this.status = h("span", { class: "stream-status", id: "alerts-status" });
     this.count = h("span", { class: "count", id: "alerts-table-count", text: "…" });
@@ -95,6 +97,8 @@ export class AlertsView {
   }
 
   addTransition({ event, alert, from }) {
+    // Rules are not a stream: a rule added elsewhere shows up with its first alert.
+    if (event !== "RESOLVED" && this.ruleTable.dataset.loaded === "true" && !this.ruleIds.has(alert.rule_id)) this.loadRules();
     this.transitions.unshift(h("li", { dataset: { event, rule: alert.rule_name, target: alert.target } },
       h("span", { class: "muted", text: clock(Date.now()) }), " ",
       h("span", { class: `badge tone-${STATE_TONE[alert.state] ?? "idle"}`, text: alert.state }), " ",
@@ -103,7 +107,15 @@ export class AlertsView {
     replaceChildren(this.transitionList, this.transitions);
   }
 
-  async loadRules() {
+  /** Lists the rules (again); a call while a listing runs waits for that one. */
+  loadRules() {
+    this.loadingRules ??= this.fetchRules().finally(() => {
+      this.loadingRules = null;
+    });
+    return this.loadingRules;
+  }
+
+  async fetchRules() {
     try {
       const { data } = await this.client.request("GET", "/alerts/rules", undefined, {
         query: { cluster_id: this.clusterId, page: 1, pageSize: 500 },
@@ -115,6 +127,7 @@ export class AlertsView {
   }
 
   renderRules(rules, total) {
+    this.ruleIds = new Set(rules.map((rule) => rule.id));
     const rows = rules.map((rule) =>
       h("tr", { dataset: { id: rule.id, name: rule.name } },
         h("td", { text: rule.name }),
