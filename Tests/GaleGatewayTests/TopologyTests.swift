@@ -299,6 +299,8 @@ struct TopologyTests {
                 let gone = before.union([pod]).subtracting(remaining)
                 #expect(gone.count == 1)
                 #expect(!edges.contains { edge in gone.contains { edge.contains($0) } })
+                // A deletion leaves nothing in its place (it once came back as a nameless `Pod//`).
+                #expect(!nodes.contains { $0.hasSuffix("/") }, "\(nodes.sorted())")
             }
         }
     }

@@ -138,7 +138,13 @@ actor TopologyFeed {
                         snapshot.objects.map { (WatchChange.key(of: $0), $0) }, uniquingKeysWith: { $1 })
                 }
             case .change(let change):
-                objects[kind, default: [:]][change.key] = change.kind == .deleted ? nil : change.object
+                // Not a ternary: `nil` there would be JSON null (JSONValue is nil-literal expressible),
+                // stored as an object without a name instead of removing the deleted one.
+                if change.kind == .deleted {
+                    objects[kind]?[change.key] = nil
+                } else {
+                    objects[kind, default: [:]][change.key] = change.object
+                }
             case .status(let state, _):
                 states[kind] = state
                 version += 1
