@@ -449,15 +449,6 @@ function edgeKey(edge) {
 }
 
 /**
- * The nodes that name an object. The gateway's live graph has been seen to add a node without a
- * name (`Pod//`, status `Unknown`) when a pod is deleted, which `GET /topology` never has: such
- * nodes are left out.
- */
-function named(nodes) {
-  return (nodes ?? []).filter((node) => typeof node?.name === "string" && node.name !== "");
-}
-
-/**
  * A subscription whose channel sends a whole snapshot, `synced`, then changes to it (topology,
  * alerts). A new snapshot (after `resync`, or on a new channel) replaces the state and the
  * difference is emitted as a change; a gap in seq restarts the channel for a fresh snapshot.
@@ -514,7 +505,7 @@ export class Topology extends SnapshotSubscription {
   edges = new Map();
 
   _onEvent(frame) {
-    if (frame.event === "SNAPSHOT") this.#replace(named(frame.nodes), frame.edges ?? []);
+    if (frame.event === "SNAPSHOT") this.#replace(frame.nodes ?? [], frame.edges ?? []);
     else if (frame.event === "CHANGED") this.#apply(frame);
   }
 
@@ -537,7 +528,7 @@ export class Topology extends SnapshotSubscription {
 
   #apply(frame) {
     const change = {
-      nodesAdded: named(frame.nodesAdded), nodesUpdated: named(frame.nodesUpdated), nodesRemoved: frame.nodesRemoved ?? [],
+      nodesAdded: frame.nodesAdded ?? [], nodesUpdated: frame.nodesUpdated ?? [], nodesRemoved: frame.nodesRemoved ?? [],
       edgesAdded: frame.edgesAdded ?? [], edgesRemoved: frame.edgesRemoved ?? [],
     };
     for (const id of change.nodesRemoved) this.nodes.delete(id);
