@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdCore
 
@@ -17,12 +18,23 @@ enum APIPath {
         return (path.isEmpty ? "/" : path, query(uri))
     }
 
-    /// The query parameters of `uri`, percent-decoded; for a repeated name the last value wins.
+    /// The query parameters of `uri`, decoded as browsers and form encoders write them
+    /// (`application/x-www-form-urlencoded`: `+` is a space, then percent-decoding), as the
+    /// apiserver reads them; for a repeated name the last value wins. A malformed escape is
+    /// kept as written, for the parameter's own check to refuse.
     static func query(_ uri: URI) -> [String: String] {
         var query: [String: String] = [:]
-        for (name, value) in uri.queryParameters {
-            query[String(name)] = String(value)
+        for pair in (uri.query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = formDecoded(parts[0])
+            guard !name.isEmpty else { continue }
+            query[name] = parts.count > 1 ? formDecoded(parts[1]) : ""
         }
         return query
+    }
+
+    private static func formDecoded(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
     }
 }
