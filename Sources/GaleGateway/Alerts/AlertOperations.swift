@@ -19,76 +19,46 @@ struct AlertOperations: Sendable {
             Operation(.get, "/alerts/rules", role: .viewer, action: "list alert rules", handler: list),
             Operation(.post, "/alerts/rules", role: .operator, action: "create alert rules", handler: create),
             Operation(.get, "/alerts/rules/{id}", role: .viewer, action: "read alert rules") { input in
-                AlertRule.json(try await document(input))
+                AlertRule.json(try await store.scoped(AlertRule.self, input).document)
             },
             Operation(.put, "/alerts/rules/{id}", role: .operator, action: "update alert rules", handler: update),
             Operation(.delete, "/alerts/rules/{id}", role: .operator, action: "delete alert rules", handler: delete),
-            Operation(.get, "/alerts/rules/{id}/history", role: .viewer, action: "read alert history", handler: history),
+            Operation(
+                .get, "/alerts/rules/{id}/history", role: .viewer, action: "read alert history", handler: history),
             Operation(.get, "/alerts", role: .viewer, action: "read alerts", handler: current),
         ]
     }
 
     @Sendable func list(_ input: OperationInput) async throws -> JSONValue {
-        let paging = try input.paging()
-        let keyword = try input.optionalString("keyword")
-        let cluster = try input.optionalInt("cluster_id")
-        if input.principal.clusters == .all, cluster == nil {
-            let (documents, total) = try await store.documents(
-                .alertRule, keyword: keyword, offset: paging.offset, limit: paging.pageSize)
-            return paging.envelope(items: documents.map(AlertRule.json), total: total)
-        }
-        // Scoped callers see the rules of their clusters only: filtered before paging.
-        let visible = try await store.allDocuments(.alertRule).filter { document in
-            guard let rule = AlertRule(document) else { return false }
-            if let cluster, rule.cluster != cluster { return false }
-            if let keyword, !document.name.localizedCaseInsensitiveContains(keyword) { return false }
-            return input.principal.canAccess(cluster: String(rule.cluster))
-        }
-        let page = visible.dropFirst(paging.offset).prefix(paging.pageSize)
-        return paging.envelope(items: page.map(AlertRule.json), total: visible.count)
+        try await store.page(of: AlertRule.self, input)
     }
 
     @Sendable func create(_ input: OperationInput) async throws -> JSONValue {
         let rule = try AlertRule(input, creator: input.principal.subject)
         try await authorize(rule, input.principal)
-        do {
-            let document = try await store.insertDocument(.alertRule, name: rule.name, body: rule.body)
-            input.logger.info("alert rule created", metadata: ["rule.id": "\(document.id)"])
-            return AlertRule.json(document)
-        } catch let error as DocumentStoreError {
-            throw APIError.documentRefused(error, noun: "alert rule", creating: true)
-        }
+        let document = try await store.insert(rule)
+        input.logger.info("alert rule created", metadata: ["rule.id": "\(document.id)"])
+        return AlertRule.json(document)
     }
 
     @Sendable func update(_ input: OperationInput) async throws -> JSONValue {
-        let existing = try await document(input)
-        guard let old = AlertRule(existing) else { throw APIError.internalError }
+        let (existing, old) = try await store.scoped(AlertRule.self, input)
         let rule = try AlertRule(input, creator: input.principal.subject, existing: old)
         try await authorize(rule, input.principal)
-        do {
-            guard
-                let document = try await store.updateDocument(
-                    .alertRule, id: existing.id, name: rule.name, body: rule.body,
-                    expectedRevision: try input.optionalInt("revision"))
-            else { throw APIError.resourceNotFound("alert rule \(existing.id) not found") }
-            return AlertRule.json(document)
-        } catch let error as DocumentStoreError {
-            throw APIError.documentRefused(error, noun: "alert rule", creating: false)
-        }
+        return AlertRule.json(
+            try await store.replace(existing.id, with: rule, revision: try input.optionalInt("revision")))
     }
 
     @Sendable func delete(_ input: OperationInput) async throws -> JSONValue {
-        let existing = try await document(input)
-        guard try await store.deleteDocument(.alertRule, id: existing.id) else {
-            throw APIError.resourceNotFound("alert rule \(existing.id) not found")
-        }
+        let (existing, _) = try await store.scoped(AlertRule.self, input)
+        try await store.remove(AlertRule.self, id: existing.id)
         input.logger.info("alert rule deleted", metadata: ["rule.id": "\(existing.id)"])
         return .null
     }
 
     @Sendable func history(_ input: OperationInput) async throws -> JSONValue {
         let paging = try input.paging()
-        let rule = try await document(input)
+        let (rule, _) = try await store.scoped(AlertRule.self, input)
         let (entries, total) = try await store.entries(
             .alertHistory, owner: rule.id, offset: paging.offset, limit: paging.pageSize)
         return paging.envelope(
@@ -106,15 +76,6 @@ struct AlertOperations: Sendable {
         try await authorizeAlerts(input.principal, record: record)
         let alerts = feed.current(cluster: record.id)
         return ["items": .array(alerts.map(\.json)), "total": .int(Int64(alerts.count))]
-    }
-
-    /// The rule document named by the path's `id`, when its cluster is in the caller's scope.
-    private func document(_ input: OperationInput) async throws -> StoredDocument {
-        let text = try input.string("id")
-        guard let id = Int64(text), let document = try await store.document(.alertRule, id: id),
-            let rule = AlertRule(document), input.principal.canAccess(cluster: String(rule.cluster))
-        else { throw APIError.resourceNotFound("alert rule \(text) not found") }
-        return document
     }
 
     /// The rule's cluster must be registered and in scope, and the caller allowed (by the

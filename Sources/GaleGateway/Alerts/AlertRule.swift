@@ -11,7 +11,10 @@ extension DocumentKind {
 /// A rule of the alerting feature: a condition over one cluster's objects, events or metrics
 /// that must hold for ``duration`` before its alert fires, with a severity and an optional
 /// webhook to notify. Stored as the body of an ``DocumentKind/alertRule`` document.
-struct AlertRule: Sendable, Hashable {
+struct AlertRule: ClusterScopedDocument, Hashable {
+    static let kind = DocumentKind.alertRule
+    static let noun = "alert rule"
+
     /// What is looked at.
     enum Condition: String, Sendable, CaseIterable {
         /// A container of a pod restarted at least `threshold` times.

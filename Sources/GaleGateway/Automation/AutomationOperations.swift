@@ -22,7 +22,7 @@ struct AutomationOperations: Sendable {
             Operation(.get, "/automation/tasks", role: .viewer, action: "list automation tasks", handler: list),
             Operation(.post, "/automation/tasks", role: .operator, action: "create automation tasks", handler: create),
             Operation(.get, "/automation/tasks/{id}", role: .viewer, action: "read automation tasks") { input in
-                AutomationTask.json(try await document(input))
+                AutomationTask.json(try await store.scoped(AutomationTask.self, input).document)
             },
             Operation(
                 .put, "/automation/tasks/{id}", role: .operator, action: "update automation tasks", handler: update),
@@ -36,63 +36,32 @@ struct AutomationOperations: Sendable {
     }
 
     @Sendable func list(_ input: OperationInput) async throws -> JSONValue {
-        let paging = try input.paging()
-        let keyword = try input.optionalString("keyword")
-        let cluster = try input.optionalInt("cluster_id")
-        if input.principal.clusters == .all, cluster == nil {
-            let (documents, total) = try await store.documents(
-                .automationTask, keyword: keyword, offset: paging.offset, limit: paging.pageSize)
-            return paging.envelope(items: documents.map(AutomationTask.json), total: total)
-        }
-        // Scoped callers see the tasks of their clusters only: filtered before paging.
-        let visible = try await store.allDocuments(.automationTask).filter { document in
-            guard let task = AutomationTask(document) else { return false }
-            if let cluster, task.cluster != cluster { return false }
-            if let keyword, !document.name.localizedCaseInsensitiveContains(keyword) { return false }
-            return input.principal.canAccess(cluster: String(task.cluster))
-        }
-        let page = visible.dropFirst(paging.offset).prefix(paging.pageSize)
-        return paging.envelope(items: page.map(AutomationTask.json), total: visible.count)
+        try await store.page(of: AutomationTask.self, input)
     }
 
     @Sendable func create(_ input: OperationInput) async throws -> JSONValue {
         let task = try AutomationTask(input, creator: input.principal)
         try await authorize(task, input.principal)
-        do {
-            let document = try await store.insertDocument(.automationTask, name: task.name, body: task.body)
-            input.logger.info("automation task created", metadata: ["task.id": "\(document.id)"])
-            await scheduler.tasksChanged()
-            return AutomationTask.json(document)
-        } catch let error as DocumentStoreError {
-            throw APIError.documentRefused(error, noun: "automation task", creating: true)
-        }
+        let document = try await store.insert(task)
+        input.logger.info("automation task created", metadata: ["task.id": "\(document.id)"])
+        await scheduler.tasksChanged()
+        return AutomationTask.json(document)
     }
 
     /// Changes any field; the caller becomes the user the task runs as, so nobody makes a task
     /// act with more rights than their own.
     @Sendable func update(_ input: OperationInput) async throws -> JSONValue {
-        let existing = try await document(input)
-        guard let old = AutomationTask(existing) else { throw APIError.internalError }
+        let (existing, old) = try await store.scoped(AutomationTask.self, input)
         let task = try AutomationTask(input, creator: input.principal, existing: old)
         try await authorize(task, input.principal)
-        do {
-            guard
-                let document = try await store.updateDocument(
-                    .automationTask, id: existing.id, name: task.name, body: task.body,
-                    expectedRevision: try input.optionalInt("revision"))
-            else { throw APIError.resourceNotFound("automation task \(existing.id) not found") }
-            await scheduler.tasksChanged()
-            return AutomationTask.json(document)
-        } catch let error as DocumentStoreError {
-            throw APIError.documentRefused(error, noun: "automation task", creating: false)
-        }
+        let document = try await store.replace(existing.id, with: task, revision: try input.optionalInt("revision"))
+        await scheduler.tasksChanged()
+        return AutomationTask.json(document)
     }
 
     @Sendable func delete(_ input: OperationInput) async throws -> JSONValue {
-        let existing = try await document(input)
-        guard try await store.deleteDocument(.automationTask, id: existing.id) else {
-            throw APIError.resourceNotFound("automation task \(existing.id) not found")
-        }
+        let (existing, _) = try await store.scoped(AutomationTask.self, input)
+        try await store.remove(AutomationTask.self, id: existing.id)
         input.logger.info("automation task deleted", metadata: ["task.id": "\(existing.id)"])
         await scheduler.tasksChanged()
         return .null
@@ -102,8 +71,7 @@ struct AutomationOperations: Sendable {
     /// logged. A failed run is the failure's code, with the logged run in `data`. Nobody runs a
     /// task that acts with a higher role than their own.
     @Sendable func run(_ input: OperationInput) async throws -> JSONValue {
-        let document = try await document(input)
-        guard let task = AutomationTask(document) else { throw APIError.internalError }
+        let (_, task) = try await store.scoped(AutomationTask.self, input)
         guard input.principal.role >= task.creator.role else {
             throw APIError.forbidden(
                 "the task runs as \(task.creator.subject) with role \(task.creator.role); "
@@ -122,19 +90,10 @@ struct AutomationOperations: Sendable {
     /// The task's runs, paged, newest first.
     @Sendable func runs(_ input: OperationInput) async throws -> JSONValue {
         let paging = try input.paging()
-        let task = try await document(input)
+        let (task, _) = try await store.scoped(AutomationTask.self, input)
         let (entries, total) = try await store.entries(
             .automationRun, owner: task.id, offset: paging.offset, limit: paging.pageSize)
         return paging.envelope(items: entries.map(AutomationRunner.json), total: total)
-    }
-
-    /// The task document named by the path's `id`, when its cluster is in the caller's scope.
-    private func document(_ input: OperationInput) async throws -> StoredDocument {
-        let text = try input.string("id")
-        guard let id = Int64(text), let document = try await store.document(.automationTask, id: id),
-            let task = AutomationTask(document), input.principal.canAccess(cluster: String(task.cluster))
-        else { throw APIError.resourceNotFound("automation task \(text) not found") }
-        return document
     }
 
     /// The task's cluster must be registered and in scope; its alert rule visible to the caller;

@@ -13,7 +13,10 @@ extension DocumentKind {
 /// An action run on a schedule (cron, in a time zone) or when an alert rule fires, as the user
 /// who created it (or last changed it): their subject, role, cluster scope and groups are stored
 /// with the task, and every run goes upstream under that identity.
-struct AutomationTask: Sendable, Hashable {
+struct AutomationTask: ClusterScopedDocument, Hashable {
+    static let kind = DocumentKind.automationTask
+    static let noun = "automation task"
+
     enum Action: String, Sendable, CaseIterable {
         /// Sets a Deployment's or StatefulSet's replicas (through its `scale` subresource).
         case scale
