@@ -8,7 +8,8 @@ struct APIPathTests {
     @Test("a query is read as form encoders write it: + is a space, %2B a plus, the last repeat wins")
     func formEncodedQuery() {
         let (path, query) = APIPath.split(
-            "/api/v1/kubernetes/alerts/rules?keyword=pod+restarts&label=a%2Bb&empty=&flag&page=1&page=2&%E2%9C%93=%C3%A9")
+            "/api/v1/kubernetes/alerts/rules?keyword=pod+restarts&label=a%2Bb&empty=&flag&page=1&page=2&%E2%9C%93=%C3%A9"
+        )
         #expect(path == "/alerts/rules")
         #expect(query["keyword"] == "pod restarts")
         #expect(query["label"] == "a+b")

@@ -1,6 +1,6 @@
 import Foundation
-import Prometheus
 import GaleProtocol
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 
