@@ -57,26 +57,49 @@ struct WebSocketSecurityTests {
         }
     }
 
+    /// Known issue: about one run in three beside other suites (never alone) hangs at the refused
+    /// third socket: the test client's read never ends, although the gateway has written the error,
+    /// sent its close and returned (seen with the refusal path instrumented), after which the
+    /// library waits at most its 15 s close timeout before closing. So the hang looks like the client
+    /// side of swift-websocket; not pinned down yet. The test is bounded here so a hang costs a minute and names the last step
+    /// reached; only that hang is tolerated, every expectation still fails the test as usual.
     @Test("a subject over its socket quota is refused with error 1001 and close 1008; other subjects are not")
     func socketQuotaPerSubject() async throws {
+        let step = Shared("start")
+        try await withKnownIssue("hangs intermittently; see the doc comment", isIntermittent: true) {
+            try await abandoning(after: .seconds(60), progress: step) { try await Self.socketQuota(step) }
+        } matching: { issue in
+            (issue.error as? TestFailure)?.description.hasPrefix("hung for") == true
+        }
+    }
+
+    private static func socketQuota(_ step: Shared<String>) async throws {
         try await TestGateway.with(configure: { $0.webSocketSecurity.maxSocketsPerSubject = 2 }) { gateway in
             let token = try await gateway.token(.viewer)
             let other = try await gateway.token(.operator)
             let refused = Shared<ServerFrame?>(nil)
             let thirdClose = Shared<WebSocketErrorCode?>(nil)
+            step.set("first socket")
             try await gateway.socket(.init(token: token)) { first in
                 _ = try await first.hello()
+                step.set("second socket")
                 try await gateway.socket(.init(token: token)) { second in
                     _ = try await second.hello()
+                    step.set("third socket, refused")
                     let close = try await gateway.socket(.init(token: token)) { third in
+                        step.set("third socket upgraded, reading until it closes")
                         refused.set(try await third.drain().first)
+                        step.set("third socket read to its end, closing")
                     }
                     thirdClose.set(close?.closeCode)
+                    step.set("another subject's socket")
                     try await gateway.socket(.init(token: other)) { socket in
                         let role = try await socket.hello().role
                         #expect(role == "operator")
                     }
+                    step.set("closing the second socket")
                 }
+                step.set("closing the first socket")
             }
             #expect(thirdClose.get() == .policyViolation)
             guard case .error(_, _, let code, let msg) = refused.get() else {
@@ -86,8 +109,11 @@ struct WebSocketSecurityTests {
             #expect(code == .invalidArgument)
             #expect(msg.contains("too many open sockets"))
             // The slots come back when the sockets close.
+            step.set("waiting for the slots")
             #expect(try await eventually { gateway.gateway.sessions.quotas.sockets == 0 })
+            step.set("a socket after the slots came back")
             try await gateway.socket(.init(token: token)) { socket in _ = try await socket.hello() }
+            step.set("shutting the gateway down")
         }
     }
 

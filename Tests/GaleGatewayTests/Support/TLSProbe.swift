@@ -50,6 +50,9 @@ enum TLSProbe {
                     }
                 } catch let error as IOError where error.errnoCode == ECONNRESET {
                     // A server that closes with the trickled lines still unread resets the connection.
+                } catch ChannelError.ioOnClosedChannel {
+                    // A trickled line written just as the server closed fails, and that failure is
+                    // reported on the inbound side too: the server closed on us, as it should.
                 }
                 group.cancelAll()
             }
