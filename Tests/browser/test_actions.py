@@ -70,7 +70,10 @@ def test_scale_and_restart_a_deployment(console, simulator, cluster_id, objects,
     confirm_and_wait(console)
     console.wait(lambda _: simulator.get_json("deployment", "shop", "-n", NAMESPACE)["spec"]["replicas"] == 3,
                  message="the deployment was not scaled")
-    console.wait(lambda d: d.find_element(By.CSS_SELECTOR, '#deployments-table tr[data-name="shop"] td:nth-child(2)').text.endswith("/3"))
+    # Rolled out (3/3), not merely scaled: the controller's status updates change the object, and a
+    # restart previewed while they go on is rightly asked again (1010 "changed since the preview").
+    console.wait(lambda d: d.find_element(By.CSS_SELECTOR, '#deployments-table tr[data-name="shop"] td:nth-child(2)').text == "3/3",
+                 message="the deployment did not roll out to 3/3")
 
     console.row_action("deployments-table", "shop", "restart")
     console.wait(lambda _: dialog_state(console) == "preview", message="no dry-run preview of the restart")
