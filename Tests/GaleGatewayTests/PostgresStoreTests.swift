@@ -263,6 +263,35 @@ struct PostgresStoreTests {
         #expect(ContinuousClock.now - start < .seconds(10))
     }
 
+    @Test("readiness answers within its own short bound while the database refuses connections")
+    func readinessWithinHealthTimeout() async throws {
+        try await TestDatabase.with { database in
+            let admin = try #require(TestDatabase.adminURL)
+            let name = try #require(URLComponents(string: database.url)).path.dropFirst()
+            let store = try await database.store(.init(operationTimeout: .seconds(30), healthTimeout: .seconds(1)))
+            try await store.checkHealth()
+
+            // The database goes away for this store: new connections refused, open ones ended.
+            try await TestDatabase.execute(admin, "ALTER DATABASE \(name) ALLOW_CONNECTIONS false")
+            try await TestDatabase.execute(
+                admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)'")
+            let started = ContinuousClock.now
+            let refusal = await #expect(throws: APIError.self) { try await store.checkHealth() }
+            #expect(refusal?.message == APIError.databaseUnavailable.message)
+            // Far below the 30 s a registry call would wait: a probe reads 503, not a timeout.
+            #expect(ContinuousClock.now - started < .seconds(10))
+
+            try await TestDatabase.execute(admin, "ALTER DATABASE \(name) ALLOW_CONNECTIONS true")
+            var recovered = false
+            for _ in 0..<100 where !recovered {
+                recovered = (try? await store.checkHealth()) != nil
+                if !recovered { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(recovered, "readiness did not recover once the database took connections again")
+            await store.close()
+        }
+    }
+
     @Test("database URLs: defaults, TLS modes, and no password in what is shown")
     func locations() throws {
         let full = try DatabaseLocation.parse("postgresql://app:p%40ss@db.internal:6432/registry?sslmode=require")

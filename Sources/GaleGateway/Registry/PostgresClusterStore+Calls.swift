@@ -10,15 +10,17 @@ extension PostgresClusterStore {
     /// reached in that time (or a connection lost under the call) is reported as 5001
     /// ``APIError/databaseUnavailable``; errors of the statements themselves pass through.
     /// A call whose connection was found dead before it ran is retried once on a fresh one.
-    func perform<Result: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> Result)
-        async throws -> Result
-    {
+    /// `within` shortens the wait for a call that must answer sooner (the readiness check).
+    func perform<Result: Sendable>(
+        within timeout: Duration? = nil, _ body: @escaping @Sendable (PostgresClient) async throws -> Result
+    ) async throws -> Result {
         let client = self.client
+        let deadline = ContinuousClock.now + (timeout ?? configuration.operationTimeout)
         var attempts = 0
         while true {
             attempts += 1
             do {
-                return try await Self.withTimeout(configuration.operationTimeout) { try await body(client) }
+                return try await Self.withTimeout(deadline - .now) { try await body(client) }
             } catch let error where Self.isUnavailable(error) && !Task.isCancelled {
                 if attempts == 1, Self.isStaleConnection(error) { continue }
                 logger.warning("database unavailable", metadata: ["reason": "\(Self.plainReason(error))"])

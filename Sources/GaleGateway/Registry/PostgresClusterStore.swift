@@ -20,13 +20,19 @@ public final class PostgresClusterStore: ClusterStore {
         public var startTimeout: Duration
         /// Connections the pool may open (one more is held for `LISTEN`).
         public var maximumConnections: Int
+        /// How long the `/readyz` check waits for the database: well inside a load balancer's
+        /// probe timeout, so an unreachable database reads as 503 rather than as a probe that
+        /// timed out.
+        public var healthTimeout: Duration
 
         public init(
-            operationTimeout: Duration = .seconds(5), startTimeout: Duration = .seconds(30), maximumConnections: Int = 10
+            operationTimeout: Duration = .seconds(5), startTimeout: Duration = .seconds(30), maximumConnections: Int = 10,
+            healthTimeout: Duration = .seconds(2)
         ) {
             self.operationTimeout = operationTimeout
             self.startTimeout = startTimeout
             self.maximumConnections = maximumConnections
+            self.healthTimeout = healthTimeout
         }
     }
 
@@ -276,7 +282,7 @@ public final class PostgresClusterStore: ClusterStore {
     }
 
     public func checkHealth() async throws {
-        try await perform { client in
+        try await perform(within: min(configuration.healthTimeout, configuration.operationTimeout)) { client in
             for try await _ in try await client.query("SELECT 1") {}
         }
     }
