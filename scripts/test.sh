@@ -25,7 +25,9 @@ phase_tools() {
     ensure_python_venv
     ensure_autobahn
     ensure_browser_tools
-    ensure_debian_packages postgresql # the PostgreSQL store and the replica tests
+    # PostgreSQL for the shared store and the replica tests; ss (iproute2) reads a listening
+    # socket's queue limit in a test.
+    ensure_debian_packages postgresql iproute2
 }
 
 # Lint with the repository's .swift-format; reports the number of findings, never fails on them.

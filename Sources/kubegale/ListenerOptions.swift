@@ -23,6 +23,9 @@ struct ListenerOptions: ParsableArguments {
     @Option(help: "Seconds a connection has for its TLS handshake and first request head (default 10). [env: KUBEGALE_HEADER_TIMEOUT]")
     var headerTimeout: Int?
 
+    @Option(help: "Connections the kernel queues before the gateway accepts them (default 4096, capped by net.core.somaxconn). [env: KUBEGALE_LISTEN_BACKLOG]")
+    var listenBacklog: Int?
+
     func configuration(_ environment: Environment) throws -> ListenerConfiguration {
         var configuration = ListenerConfiguration()
         let certificate = tlsCert ?? environment["TLS_CERT"]
@@ -46,6 +49,10 @@ struct ListenerOptions: ParsableArguments {
         if let seconds = try headerTimeout ?? environment.int("HEADER_TIMEOUT") {
             guard seconds >= 1 else { throw ValidationError("--header-timeout must be at least 1") }
             configuration.headerTimeout = .seconds(seconds)
+        }
+        if let backlog = try listenBacklog ?? environment.int("LISTEN_BACKLOG") {
+            guard backlog >= 1 else { throw ValidationError("--listen-backlog must be at least 1") }
+            configuration.backlog = backlog
         }
         return configuration
     }

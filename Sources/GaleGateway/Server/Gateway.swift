@@ -258,7 +258,8 @@ public final class Gateway: Service {
             server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
-                serverName: "KubeGale-Realtime"
+                serverName: "KubeGale-Realtime",
+                backlog: listener.backlog
             ),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger

@@ -25,17 +25,24 @@ public struct ListenerConfiguration: Sendable {
     public var idleTimeout: Duration?
     /// A connection must complete its TLS handshake and its first request head within this time.
     public var headerTimeout: Duration
+    /// Connections the kernel queues for the gateway to accept (`listen(2)`'s backlog; Linux caps
+    /// it at `net.core.somaxconn`). When thousands of clients reconnect at once, a short queue
+    /// overflows and the kernel drops their handshakes, which the clients retry only after a
+    /// second or more.
+    public var backlog: Int
 
     public init(
         tls: TLS? = nil,
         insecureListen: Bool = false,
         idleTimeout: Duration? = .seconds(60),
-        headerTimeout: Duration = .seconds(10)
+        headerTimeout: Duration = .seconds(10),
+        backlog: Int = 4096
     ) {
         self.tls = tls
         self.insecureListen = insecureListen
         self.idleTimeout = idleTimeout
         self.headerTimeout = headerTimeout
+        self.backlog = backlog
     }
 
     /// Refuses plain-text listening on an address other hosts can reach, unless asked for.
