@@ -91,6 +91,29 @@ struct TerminalTests {
         }
     }
 
+    @Test("a terminal does not outlive its token: it says so, closes 4002 and ends the shell")
+    func tokenExpiryEndsTerminal() async throws {
+        try await SimCluster.with { cluster in
+            let pod = try await cluster.runningPod(label: "app=nginx")
+            let shortLived = Principal(
+                subject: "tester", role: .operator, clusters: .all, expiresAt: Date().addingTimeInterval(2))
+            let ticket = cluster.gateway.gateway.terminalTickets.issue(
+                for: shortLived, clusterID: cluster.id, namespace: "demo", pod: pod, container: "nginx")
+            let close = try await cluster.gateway.socket(.init(), path: "/ws/terminal/\(ticket)") { socket in
+                var screen = TerminalScreen(socket: socket)
+                try await screen.ready()
+                #expect(cluster.simulator.openExecSessions == 1)
+                var said = ""
+                while let message = try await socket.messages.next() {
+                    if case .text(let text) = message { said += text }
+                }
+                #expect(said == "\r\nkubegale: token expired (error 2002)\r\n")
+            }
+            #expect(close?.closeCode == WebSocketErrorCode(codeNumber: Int(CloseCode.tokenExpired)))
+            #expect(try await eventually(timeout: .seconds(10)) { cluster.simulator.openExecSessions == 0 })
+        }
+    }
+
     @Test("closing the browser's socket ends the shell upstream")
     func clientCloseEndsExec() async throws {
         try await SimCluster.with { cluster in

@@ -57,10 +57,12 @@ final class SessionRegistry: Service {
         metrics.connections.decrement()
     }
 
-    /// Closes (4002) the sockets whose token has expired by `now`; run every second.
+    /// Closes (4002) the sockets and terminals whose token has expired by `now`; run every second.
     func closeExpired(now: Date) {
         let expired = sessions.withLock { $0.values.filter { $0.principal.expiresAt <= now } }
         for session in expired { session.closeIfTokenExpired(now: now) }
+        let ended = terminals.withLock { $0.values.filter { $0.expiresAt <= now } }
+        for terminal in ended { terminal.closeIfTokenExpired(now: now) }
     }
 
     func run() async throws {

@@ -99,13 +99,18 @@ struct TerminalEndpoint: Sendable {
     }
 
     /// Runs the open terminal: client input to the exec in one task, exec output to the client in
-    /// this one, and the token's expiry watched in a third. An error of the client's side (a
-    /// message over the limit, invalid UTF-8) is rethrown so the transport closes with its code.
+    /// this one. The ``SessionRegistry`` ends the shell when the gateway shuts down or the token
+    /// expires (its one-second sweep, as for the multiplexed sockets), and this says which. An
+    /// error of the client's side (a message over the limit, invalid UTF-8) is rethrown so the
+    /// transport closes with its code.
     private func run(
         _ bridge: ExecBridge, principal: Principal, inbound: WebSocketInboundStream,
         outbound: WebSocketOutboundWriter, logger: Logger
     ) async throws {
         let maxMessageSize = limits.maxMessageSize
+        let socket = TerminalSocket(bridge: bridge, expiresAt: principal.expiresAt)
+        sessions.register(socket)
+        defer { sessions.unregister(socket) }
         let inputFailure = await withTaskGroup(of: (any Error)?.self) { group in
             group.addTask {
                 var failure: (any Error)?
@@ -118,21 +123,7 @@ struct TerminalEndpoint: Sendable {
                 await bridge.close()
                 return failure
             }
-            group.addTask {
-                guard (try? await Task.sleep(for: .seconds(max(0, principal.expiresAt.timeIntervalSinceNow)))) != nil
-                else { return nil }
-                let expired = APIError.tokenExpired()
-                await Self.finish(
-                    outbound, line: "\r\n" + Self.line(expired), code: Self.closeCode(expired), reason: "token expired")
-                await bridge.close()
-                return nil
-            }
             let ending: Result<ExecBridge.Ending, any Error>
-            // A graceful shutdown of the gateway ends the shell and says so (close 1001), as
-            // the multiplexed sockets are told.
-            let socket = TerminalSocket(bridge: bridge)
-            sessions.register(socket)
-            defer { sessions.unregister(socket) }
             do {
                 ending = .success(
                     try await bridge.pump { _, bytes in
@@ -141,11 +132,16 @@ struct TerminalEndpoint: Sendable {
             } catch {
                 ending = .failure(error)
             }
-            if socket.isShuttingDown {
+            switch socket.endedBy {
+            case .shutdown:
                 await Self.finish(
                     outbound, line: "\r\n[kubegale: the server is shutting down]\r\n", code: .goingAway,
                     reason: "server shutting down")
-            } else {
+            case .tokenExpiry:
+                let expired = APIError.tokenExpired()
+                await Self.finish(
+                    outbound, line: "\r\n" + Self.line(expired), code: Self.closeCode(expired), reason: "token expired")
+            case nil:
                 await report(ending, outbound, logger: logger)
             }
             group.cancelAll()
@@ -243,22 +239,44 @@ struct TerminalEndpoint: Sendable {
     }
 }
 
-/// An open terminal as the ``SessionRegistry`` sees it: on graceful shutdown its shell is ended
-/// and the socket closed with 1001.
+/// An open terminal as the ``SessionRegistry`` sees it: the registry ends its shell on graceful
+/// shutdown, or once its token has expired, and the terminal then says which.
 final class TerminalSocket: Sendable {
-    private let bridge: ExecBridge
-    private let shuttingDown = Mutex(false)
-
-    init(bridge: ExecBridge) {
-        self.bridge = bridge
+    /// Why the gateway ended the shell.
+    enum Ending: Sendable {
+        /// The gateway is shutting down (1001).
+        case shutdown
+        /// The token the terminal was opened with has expired (4002).
+        case tokenExpiry
     }
 
-    /// Whether the gateway is shutting down (rather than the shell or the client ending it).
-    var isShuttingDown: Bool { shuttingDown.withLock { $0 } }
+    private let bridge: ExecBridge
+    /// When the token the terminal was opened with expires.
+    let expiresAt: Date
+    private let ending = Mutex<Ending?>(nil)
+
+    init(bridge: ExecBridge, expiresAt: Date) {
+        self.bridge = bridge
+        self.expiresAt = expiresAt
+    }
+
+    /// Why the gateway ended the shell; `nil` when the shell or the client ended it.
+    var endedBy: Ending? { ending.withLock { $0 } }
 
     /// Ends the shell; the terminal then says goodbye with 1001.
-    func shutDown() {
-        shuttingDown.withLock { $0 = true }
-        Task { [bridge] in await bridge.close() }
+    func shutDown() { end(.shutdown) }
+
+    /// Ends the shell if the token has expired by `now`; the terminal then closes with 4002.
+    func closeIfTokenExpired(now: Date) {
+        if expiresAt <= now { end(.tokenExpiry) }
+    }
+
+    private func end(_ reason: Ending) {
+        let first = ending.withLock { ending in
+            guard ending == nil else { return false }
+            ending = reason
+            return true
+        }
+        if first { Task { [bridge] in await bridge.close() } }
     }
 }
