@@ -27,7 +27,7 @@ public final class PostgresClusterStore: ClusterStore {
 
         public init(
             operationTimeout: Duration = .seconds(5), startTimeout: Duration = .seconds(30), maximumConnections: Int = 10,
-            healthTimeout: Duration = .seconds(2)
+            healthTimeout: Duration = .seconds(1)
         ) {
             self.operationTimeout = operationTimeout
             self.startTimeout = startTimeout
