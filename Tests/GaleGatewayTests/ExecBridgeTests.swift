@@ -119,9 +119,10 @@ extension TerminalTests {
 
         @Test("request origin: Host, X-Forwarded-Host/-Proto, and hosts that are not hosts")
         func requestOrigin() {
-            func origin(_ authority: String?, _ fields: HTTPFields = [:]) -> String? {
+            func origin(_ authority: String?, _ fields: HTTPFields = [:], overTLS: Bool = false) -> String? {
                 RequestOrigin(
-                    HTTPRequest(method: .get, scheme: "http", authority: authority, path: "/", headerFields: fields)
+                    HTTPRequest(method: .get, scheme: "http", authority: authority, path: "/", headerFields: fields),
+                    overTLS: overTLS
                 )?.webSocketOrigin
             }
             #expect(origin("console.test:8080") == "ws://console.test:8080")
@@ -135,6 +136,11 @@ extension TerminalTests {
             var protoOnly = HTTPFields()
             protoOnly[.xForwardedProto] = "http"
             #expect(origin("gale.test", protoOnly) == "ws://gale.test")
+            // The gateway's own TLS: the HTTP/1 codec says "http", the connection was https.
+            #expect(origin("gale.test:8443", overTLS: true) == "wss://gale.test:8443")
+            #expect(origin("gale.test", protoOnly, overTLS: true) == "ws://gale.test")
+            #expect(PodOperations.webSocketOrigin(host: "::1", port: 8443, secure: true) == "wss://[::1]:8443")
+            #expect(PodOperations.webSocketOrigin(host: "127.0.0.1", port: 8080, secure: false) == "ws://127.0.0.1:8080")
         }
 
         /// Samples `value` until it stays the same for half a second; returns it.

@@ -16,6 +16,8 @@ struct APIResponder: Sendable {
     let podFiles: PodFileRoute
     /// The HTTP status of error envelopes.
     let errorStatus: ErrorHTTPStatus
+    /// Whether the gateway serves TLS itself (https, and wss for the URLs it hands out).
+    let overTLS: Bool
 
     @Sendable func respond(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let query = APIPath.query(request.uri)
@@ -50,7 +52,7 @@ struct APIResponder: Sendable {
             principal: principal,
             transport: .http,
             logger: context.logger,
-            origin: RequestOrigin(request.head)
+            origin: RequestOrigin(request.head, overTLS: overTLS)
         )
         return Self.response(envelope, errorStatus: errorStatus)
     }

@@ -23,7 +23,8 @@ struct HTTPRoutes {
                 quotas: gateway.sessions.quotas, errorStatus: errorStatus),
             podFiles: PodFileRoute(
                 transfers: gateway.fileTransfers, channels: gateway.liveChannels, errorStatus: errorStatus),
-            errorStatus: errorStatus
+            errorStatus: errorStatus,
+            overTLS: gateway.configuration.listener.tls != nil
         )
         let apiGroup = router.group(RouterPath(APIPath.base))
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {

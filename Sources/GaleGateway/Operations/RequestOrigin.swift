@@ -18,14 +18,17 @@ public struct RequestOrigin: Sendable, Hashable {
         self.secure = secure
     }
 
-    /// The origin of `request`; `nil` when it names no usable host.
-    public init?(_ request: HTTPRequest) {
+    /// The origin of `request`; `nil` when it names no usable host. `overTLS` says the request
+    /// came over the gateway's own TLS (the HTTP/1 codec reports every request as `http`);
+    /// an `X-Forwarded-Proto` from a proxy in front wins over both.
+    public init?(_ request: HTTPRequest, overTLS: Bool = false) {
         let forwardedHost = request.headerFields[.xForwardedHost].flatMap(Self.firstValue)
         guard let host = [forwardedHost, request.authority].compactMap({ $0 }).first(where: Self.isAuthority) else {
             return nil
         }
         let proto = request.headerFields[.xForwardedProto].flatMap(Self.firstValue)?.lowercased()
-        self.init(host: host, secure: proto.map { $0 == "https" || $0 == "wss" } ?? (request.scheme == "https"))
+        self.init(
+            host: host, secure: proto.map { $0 == "https" || $0 == "wss" } ?? (overTLS || request.scheme == "https"))
     }
 
     /// `ws://host[:port]`, or `wss://…` when the client came over TLS.

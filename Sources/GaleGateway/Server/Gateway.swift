@@ -113,7 +113,8 @@ public final class Gateway: Service {
         table.add(
             contentsOf: SpecialOperations(
                 access: access, confirmations: confirmations, terminals: terminalTickets, history: metricsHistory,
-                webSocketOrigin: PodOperations.webSocketOrigin(host: configuration.host, port: configuration.port),
+                webSocketOrigin: PodOperations.webSocketOrigin(
+                    host: configuration.host, port: configuration.port, secure: configuration.listener.tls != nil),
                 terminal: configuration.terminal
             ).operations)
         let alertFeed = AlertFeed()
@@ -220,7 +221,8 @@ public final class Gateway: Service {
             channels: liveChannels,
             sessions: sessions,
             limits: limits,
-            metrics: metrics
+            metrics: metrics,
+            overTLS: configuration.listener.tls != nil
         )
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         webSocketRouter.ws("/ws", shouldUpgrade: endpoint.shouldUpgrade, onUpgrade: endpoint.session)

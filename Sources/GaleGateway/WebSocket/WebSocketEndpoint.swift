@@ -15,6 +15,8 @@ struct WebSocketEndpoint: Sendable {
     let sessions: SessionRegistry
     let limits: WebSocketLimits
     let metrics: GatewayMetrics
+    /// Whether the gateway serves TLS itself (wss, for the URLs it hands out).
+    let overTLS: Bool
 
     typealias Context = WebSocketRouterContext<BasicWebSocketRequestContext>
 
@@ -46,7 +48,7 @@ struct WebSocketEndpoint: Sendable {
             limits: limits,
             metrics: metrics,
             logger: context.logger,
-            origin: RequestOrigin(context.request.head),
+            origin: RequestOrigin(context.request.head, overTLS: overTLS),
             quotas: sessions.quotas,
             maxQueuedBytes: sessions.security.maxQueuedBytes
         )

@@ -14,10 +14,11 @@ struct PodOperations: Sendable {
 
     private static let pods = ResourceCatalog.standard.resource(named: "pods")!
 
-    /// `ws://HOST:PORT` of the gateway's configured listening address (IPv6 hosts bracketed), the
-    /// origin of terminal URLs when the request does not tell which origin the client addressed.
-    static func webSocketOrigin(host: String, port: Int) -> String {
-        "ws://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    /// `ws://HOST:PORT` (`wss://` when the gateway serves TLS) of the gateway's configured
+    /// listening address (IPv6 hosts bracketed), the origin of terminal URLs when the request does
+    /// not tell which origin the client addressed.
+    static func webSocketOrigin(host: String, port: Int, secure: Bool) -> String {
+        "\(secure ? "wss" : "ws")://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
 
     var operations: [Operation] {
