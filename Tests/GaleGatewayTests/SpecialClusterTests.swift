@@ -1,6 +1,7 @@
 import Foundation
 import GaleJSON
 import GaleProtocol
+import KubeClient
 import KubeSim
 import Logging
 import NIOHTTP1
@@ -125,6 +126,44 @@ struct SpecialClusterTests {
             #expect(invalid["code"]?.intValue == 1001)
         }
     }
+
+    @Test("the history is sampled as the gateway: only users the cluster lets list node metrics read it")
+    func statsNeedNodeMetrics() async throws {
+        // Role groups nobody binds: only the binding below gives dave anything; every call asks again.
+        let configure: (inout GatewayConfiguration) -> Void = {
+            $0.impersonation.roleGroupPrefix = "unbound:"
+            $0.impersonation.accessReviewTTL = .zero
+        }
+        try await SimCluster.with(configure: configure) { cluster in
+            let gateway = cluster.gateway.gateway
+            let sampler = MetricsSampler(
+                connections: gateway.connections, store: gateway.registry.store, history: gateway.metricsHistory,
+                configuration: .init(interval: .milliseconds(10)), logger: Logger(label: "test-sampler"))
+            await sampler.sampleAll()
+            let dave = try await gateway.tokens.issue(subject: "dave", role: .viewer, clusters: .all, ttl: .seconds(600))
+            let (status, refused) = try await cluster.get("/metrics/stats", ["time_range": "15m"], token: dave)
+            #expect(status == 403 && refused["code"]?.intValue == 1005, "\(refused)")
+            #expect(refused["data"] == .null)
+
+            let client = try cluster.kubeClient()
+            defer { Task { try? await client.shutdown() } }
+            _ = try await client.create(
+                Self.clusterRoleBindings, namespace: nil,
+                object: [
+                    "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                    "metadata": ["name": "dave-reads-metrics"],
+                    "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "kubegale-viewer"],
+                    "subjects": [["apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "dave"]],
+                ])
+            let (_, allowed) = try await cluster.get("/metrics/stats", ["time_range": "15m"], token: dave)
+            #expect(allowed["code"]?.intValue == 0, "\(allowed)")
+            #expect(allowed["data"]?["samples"]?.arrayValue?.isEmpty == false)
+        }
+    }
+
+    static let clusterRoleBindings = KubeResource(
+        group: "rbac.authorization.k8s.io", version: "v1", plural: "clusterrolebindings", kind: "ClusterRoleBinding",
+        namespaced: false)
 
     @Test("the history is a bounded ring per cluster")
     func historyRing() {

@@ -113,6 +113,7 @@ public final class Gateway: Service {
         table.add(
             contentsOf: SpecialOperations(
                 access: access, confirmations: confirmations, terminals: terminalTickets, history: metricsHistory,
+                reviews: reviews,
                 webSocketOrigin: PodOperations.webSocketOrigin(
                     host: configuration.host, port: configuration.port, secure: configuration.listener.tls != nil),
                 terminal: configuration.terminal

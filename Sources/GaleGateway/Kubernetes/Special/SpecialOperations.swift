@@ -10,6 +10,7 @@ struct SpecialOperations: Sendable {
     let confirmations: ConfirmationGate
     let terminals: TerminalTickets
     let history: MetricsHistory
+    let reviews: AccessReviews
     /// `ws://HOST:PORT`, the origin terminal URLs are built on when a request does not tell its own.
     let webSocketOrigin: String
     /// Node terminals' debug pods.
@@ -24,7 +25,7 @@ struct SpecialOperations: Sendable {
                 access: access, terminals: terminals, webSocketOrigin: webSocketOrigin, configuration: terminal
             ).operations
             + EventOperations(access: access).operations
-            + MetricsOperations(access: access, history: history).operations
+            + MetricsOperations(access: access, history: history, reviews: reviews).operations
             + namespacePolicyOperations
     }
 
