@@ -53,7 +53,8 @@ extension PostgresClusterStore {
     private static func isUnavailable(_ error: any Error) -> Bool {
         switch error {
         case is TimedOut: true
-        case let error as PSQLError: error.code != .server
+        case let error as PSQLError:
+            error.code != .server || error.serverInfo?[.sqlState].map(isUnavailableState) == true
         case let error as PostgresTransactionError:
             [error.beginError, error.closureError, error.commitError].contains { $0.map(isUnavailable) == true }
         case is PostgresDecodingError, is APIError, is ClusterStoreError, is DocumentStoreError, is ConfigurationError,
@@ -61,6 +62,13 @@ extension PostgresClusterStore {
             false
         default: true
         }
+    }
+
+    /// SQLSTATEs with which the server itself says it cannot serve: connection exceptions (08),
+    /// insufficient resources such as too many connections (53), operator intervention such as
+    /// a shutdown or a start in progress (57), and a database not accepting connections (55000).
+    private static func isUnavailableState(_ state: String) -> Bool {
+        state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57") || state == "55000"
     }
 
     /// The pool handed out a connection the server had already closed (it restarted).
