@@ -118,6 +118,24 @@ struct MetricsTests {
             })
     }
 
+    @Test("A call that read a cluster's record just before its deletion does not bring the cluster's client back")
+    func deletedClusterStaysGone() async throws {
+        try await SimCluster.with { cluster in
+            let connections = cluster.gateway.gateway.connections
+            let record = try #require(try await cluster.gateway.gateway.registry.store.get(id: cluster.id))
+            _ = try await connections.client(for: record, as: nil)
+            #expect(await connections.states[cluster.id] != nil)
+
+            // The deletion lands between that read and the call (a watch reconnecting, a probe).
+            await connections.remove(cluster.id)
+            let refusal = await #expect(throws: APIError.self) { try await connections.client(for: record, as: nil) }
+            #expect(refusal?.code == .clusterNotFound)
+            // Neither a client nor a state series is kept for it.
+            #expect(await connections.states[cluster.id] == nil)
+            #expect(await !connections.knownClusters().contains(cluster.id))
+        }
+    }
+
     @Test("Every metric the gateway exposes is in the README's table, and the dashboard uses only those")
     func metricsAreDocumented() async throws {
         try await SimCluster.with { cluster in

@@ -31,6 +31,10 @@ actor ClusterConnections {
     }
 
     private var connections: [Int64: Connection] = [:]
+    /// Clusters deleted from the registry (whose ids are never given again): a call that read the
+    /// record just before the deletion (a watch reconnecting, a probe) must not bring their client,
+    /// and their state series, back.
+    private var removed: Set<Int64> = []
     private var closed = false
     private let registry: ClusterRegistry
     private let logger: Logger
@@ -150,6 +154,7 @@ actor ClusterConnections {
 
     /// Forgets a cluster deleted from the registry: ends what is live on it, closes its client.
     func remove(_ id: Int64) async {
+        removed.insert(id)
         await removalObserver?(id)
         await close(id)
     }
@@ -170,6 +175,7 @@ actor ClusterConnections {
 
     private func connection(for record: ClusterRecord) throws(APIError) -> Connection {
         guard !closed else { throw APIError(.clusterUnreachable, "the gateway is shutting down") }
+        guard !removed.contains(record.id) else { throw APIError.clusterNotFound(String(record.id)) }
         if let existing = connections[record.id], existing.sealedKubeconfig == record.sealedKubeconfig {
             return existing
         }
