@@ -154,30 +154,3 @@ final class StateLog: Sendable {
 
     func append(_ state: UpstreamState, _ reason: String?) { states.withLock { $0.append((state, reason)) } }
 }
-
-/// Runs `body` for at most `timeout`; past it, gives up on `body` without waiting for it to end
-/// (unlike ``within(_:_:)``, whose task group waits for a body that ignores cancellation) and
-/// throws a ``TestFailure`` that says "hung" and what `progress` last said. For a test with a
-/// known, not yet explained hang: the hang then costs `timeout`, not the suite's time limit.
-func abandoning(
-    after timeout: Duration, progress: Shared<String>, _ body: @escaping @Sendable () async throws -> Void
-) async throws {
-    let (outcomes, outcome) = AsyncStream<(any Error)?>.makeStream()
-    let work = Task {
-        do {
-            try await body()
-            outcome.yield(nil)
-        } catch {
-            outcome.yield(error)
-        }
-    }
-    let timer = Task {
-        try? await Task.sleep(for: timeout)
-        outcome.yield(TestFailure("hung for \(timeout) after: \(progress.get())"))
-    }
-    var iterator = outcomes.makeAsyncIterator()
-    let first = await iterator.next() ?? nil
-    timer.cancel()
-    work.cancel()
-    if let first { throw first }
-}
