@@ -139,7 +139,9 @@ struct TLSServingTests {
             let elapsed = ContinuousClock.now - started
             #expect(exchange.response.isEmpty)
             #expect(elapsed >= .milliseconds(900))
-            #expect(elapsed < .seconds(10))
+            // Closed by the header timeout while the client was still trickling (100 lines take
+            // 20 s), however loaded the machine.
+            #expect(exchange.trickled < 100, "the server let the trickle run to its end")
             // A prompt client on the same gateway is served.
             let prompt = try await TLSProbe.exchange(port: gateway.port, tls: nil, request: Self.healthRequest)
             #expect(prompt.response.hasPrefix("HTTP/1.1 200"))

@@ -2,6 +2,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
+import Synchronization
 
 /// A raw client for listener tests: connects (with TLS when given a configuration), sends
 /// `request`, and returns the certificate the server presented and everything it sent until it
@@ -10,6 +11,8 @@ enum TLSProbe {
     struct Exchange: Sendable {
         var peerCertificate: NIOSSLCertificate?
         var response: String
+        /// Trickled lines written before the server closed the connection.
+        var trickled = 0
     }
 
     static func exchange(
@@ -30,35 +33,46 @@ enum TLSProbe {
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: request))
-            var exchange = Exchange(peerCertificate: nil, response: "")
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                // A slow client keeps sending header lines until the server closes on it.
-                group.addTask {
-                    for line in trickle {
-                        try? await Task.sleep(for: trickleInterval)
-                        guard !Task.isCancelled, (try? await outbound.write(ByteBuffer(string: line))) != nil else { return }
+        let trickled = Counter()
+        var exchange = Exchange(peerCertificate: nil, response: "")
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: request))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    // A slow client keeps sending header lines until the server closes on it.
+                    group.addTask {
+                        for line in trickle {
+                            try? await Task.sleep(for: trickleInterval)
+                            guard !Task.isCancelled, (try? await outbound.write(ByteBuffer(string: line))) != nil
+                            else { return }
+                            trickled.increment()
+                        }
                     }
-                }
-                do {
                     for try await chunk in inbound {
                         if exchange.peerCertificate == nil, tls != nil {
                             exchange.peerCertificate = try await peer.futureResult.get()
                         }
                         exchange.response += String(buffer: chunk)
                     }
-                } catch let error as IOError where error.errnoCode == ECONNRESET {
-                    // A server that closes with the trickled lines still unread resets the connection.
-                } catch ChannelError.ioOnClosedChannel {
-                    // A trickled line written just as the server closed fails, and that failure is
-                    // reported on the inbound side too: the server closed on us, as it should.
+                    group.cancelAll()
                 }
-                group.cancelAll()
             }
-            return exchange
+        } catch let error as IOError where [ECONNRESET, EPIPE].contains(error.errnoCode) {
+            // A server that closes with the trickled lines still unread resets the connection.
+        } catch ChannelError.ioOnClosedChannel {
+            // A line written just as the server closed fails, on whichever side notices first:
+            // the server closed on us, as it should.
         }
+        exchange.trickled = trickled.value
+        return exchange
     }
+}
+
+/// Lines the probe's trickle got out, counted from its task.
+private final class Counter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }
 
 /// Reads the server's certificate from the TLS handler once the handshake completes.
