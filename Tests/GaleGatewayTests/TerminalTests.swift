@@ -95,14 +95,18 @@ struct TerminalTests {
     func tokenExpiryEndsTerminal() async throws {
         try await SimCluster.with { cluster in
             let pod = try await cluster.runningPod(label: "app=nginx")
-            let shortLived = Principal(
-                subject: "tester", role: .operator, clusters: .all, expiresAt: Date().addingTimeInterval(2))
-            let ticket = cluster.gateway.gateway.terminalTickets.issue(
-                for: shortLived, clusterID: cluster.id, namespace: "demo", pod: pod, container: "nginx")
+            let expiry = Date().addingTimeInterval(600)
+            let principal = Principal(subject: "tester", role: .operator, clusters: .all, expiresAt: expiry)
+            let gateway = cluster.gateway.gateway
+            let ticket = gateway.terminalTickets.issue(
+                for: principal, clusterID: cluster.id, namespace: "demo", pod: pod, container: "nginx")
             let close = try await cluster.gateway.socket(.init(), path: "/ws/terminal/\(ticket)") { socket in
                 var screen = TerminalScreen(socket: socket)
                 try await screen.ready()
                 #expect(cluster.simulator.openExecSessions == 1)
+                // The registry's sweep, run at a time past the token's expiry (an injected clock
+                // rather than a wait): what its one-second timer does when that time comes.
+                gateway.sessions.closeExpired(now: expiry.addingTimeInterval(1))
                 var said = ""
                 while let message = try await socket.messages.next() {
                     if case .text(let text) = message { said += text }
