@@ -129,7 +129,12 @@ def _exchange(forward, port, request):
         pass  # the pod's side may already have refused the connection
     reply = b""
     while True:
-        chunk = sock.recv(65536)
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            # When the pod refuses, the client library closes its end of the socket pair with
+            # our request still unread, and the kernel reports that as a reset: the end.
+            return reply
         if not chunk:
             return reply
         reply += chunk
