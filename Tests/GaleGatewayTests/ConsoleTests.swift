@@ -4,6 +4,7 @@ import GaleConsole
 import GaleJSON
 import NIOCore
 import NIOHTTP1
+import TestSupport
 import Testing
 
 @testable import GaleGateway
@@ -146,17 +147,9 @@ import Testing
     }
 
     /// Runs `script` with node, with a bare `window` object; returns what it printed.
-    static func node(_ script: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["node", "-e", script]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    static func node(_ script: String) async throws -> String {
+        let node = try await ChildProcess.run("/usr/bin/env", ["node", "-e", script])
+        return (node.output + node.errorOutput).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test func xtermBundleLoadsTheModulesWithTheAddons() async throws {
@@ -173,7 +166,7 @@ import Testing
         let bundleFile = package.appendingPathComponent("bundle.js")
         try bundle.write(to: bundleFile)
         // The bundle runs as a browser script would: it only needs `window`.
-        let printed = try Self.node(
+        let printed = try await Self.node(
             "global.window = {}; require(\(GaleJSON.JSONValue.string(bundleFile.path).jsonString)); "
                 + "const T = window.Terminal; console.log(T.core, new T().attach(), new T().fit());")
         #expect(printed == "core attached fitted")
@@ -196,12 +189,12 @@ import Testing
 
     /// Debian's node-xterm itself, as the console loads it (installed by the test script).
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/nodejs/xterm/lib/xterm.js")))
-    func debianXtermBundleDefinesTerminal() throws {
+    func debianXtermBundleDefinesTerminal() async throws {
         let bundle = try #require(XtermBundle(directory: URL(fileURLWithPath: "/usr/share/nodejs/xterm")).script())
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("xterm-\(UUID().uuidString).js")
         defer { try? FileManager.default.removeItem(at: file) }
         try bundle.write(to: file)
-        let printed = try Self.node(
+        let printed = try await Self.node(
             "global.window = {}; global.navigator = { userAgent: \"\", platform: \"Linux\" }; "
                 + "require(\(GaleJSON.JSONValue.string(file.path).jsonString)); const T = window.Terminal; "
                 + "console.log(typeof T, typeof T.prototype.fit, typeof T.prototype.attach);")

@@ -100,7 +100,9 @@ struct LogStreamTests {
 
     @Test("a container that terminates ends its follower, after the whole rest of its log")
     func terminatedContainer() async throws {
-        try await LogFixture.with { fixture in
+        // The job's container runs for 5 s, for the follow to start while it runs; on a machine so
+        // loaded that the pod is found only after it ended, the follower reads a finished log instead.
+        try await LogFixture.with(jobRunDuration: .seconds(5)) { fixture in
             let job: GaleJSON.JSONValue = [
                 "apiVersion": "batch/v1", "kind": "Job", "metadata": ["name": "once", "namespace": "demo"],
                 "spec": [
@@ -112,7 +114,7 @@ struct LogStreamTests {
             ]
             let (_, created) = try await fixture.cluster.send(.POST, "/jobs", ["namespace": "demo", "content": job])
             #expect(created["code"]?.intValue == 0)
-            let pod = try await fixture.cluster.runningPod(label: "app=once")
+            let pod = try await fixture.cluster.startedPod(label: "app=once")
             let subscription = try await fixture.subscribe(["namespace": "demo", "name": .string(pod)])
             let lines = try await fixture.read(subscription) { _ in false }  // ends by itself
             #expect(try await fixture.cluster.podPhase(pod) == "Succeeded")

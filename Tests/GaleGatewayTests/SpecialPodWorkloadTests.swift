@@ -205,6 +205,20 @@ extension SimCluster {
         return try #require(found)
     }
 
+    /// A pod matching `label` in `demo` that has started: running, or already ended (a job's
+    /// pod can run its course between two looks).
+    func startedPod(label: String) async throws -> String {
+        var found: String?
+        try await eventually {
+            let (_, list) = try await get("/pods", ["namespace": "demo", "labelSelector": label])
+            found = (list["data"]?["items"]?.arrayValue ?? []).first {
+                ["Running", "Succeeded", "Failed"].contains($0["status"]?["phase"]?.stringValue ?? "")
+            }?["metadata"]?["name"]?.stringValue
+            return found != nil
+        }
+        return try #require(found)
+    }
+
     func podPhase(_ name: String, namespace: String = "demo") async throws -> String? {
         try await get("/pods/\(name)", ["namespace": namespace]).envelope["data"]?["status"]?["phase"]?.stringValue
     }

@@ -5,6 +5,7 @@ import HTTPTypes
 import Logging
 import NIOCore
 import NIOSSL
+import TestSupport
 import Testing
 import WSClient
 import SwiftASN1
@@ -152,27 +153,20 @@ struct TLSServingTests {
     func listenBacklog() async throws {
         let somaxconn = try String(contentsOfFile: "/proc/sys/net/core/somaxconn", encoding: .utf8)
         let cap = try #require(Int(somaxconn.trimmingCharacters(in: .whitespacesAndNewlines)))
-        let byDefault = try await TestGateway.with { gateway in try Self.listenQueueLimit(port: gateway.port) }
+        let byDefault = try await TestGateway.with { gateway in try await Self.listenQueueLimit(port: gateway.port) }
         #expect(byDefault == min(4096, cap))
         let configured = try await TestGateway.with(configure: { $0.listener.backlog = 100 }) { gateway in
-            try Self.listenQueueLimit(port: gateway.port)
+            try await Self.listenQueueLimit(port: gateway.port)
         }
         #expect(configured == min(100, cap))
     }
 
     /// The accept queue limit of the socket listening on `port`, as the kernel reports it
     /// (`ss`'s Send-Q column for a listening socket).
-    static func listenQueueLimit(port: Int) throws -> Int? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ss", "-H", "-l", "-t", "-n", "sport = :\(port)"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+    static func listenQueueLimit(port: Int) async throws -> Int? {
+        let ss = try await ChildProcess.run("/usr/bin/env", ["ss", "-H", "-l", "-t", "-n", "sport = :\(port)"])
         // State, Recv-Q, Send-Q, local address, peer address.
-        let fields = output.split(whereSeparator: \.isWhitespace)
+        let fields = ss.output.split(whereSeparator: \.isWhitespace)
         return fields.count >= 3 ? Int(fields[2]) : nil
     }
 

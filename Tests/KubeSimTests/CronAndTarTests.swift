@@ -1,5 +1,6 @@
 import Foundation
 import KubeSim
+import TestSupport
 import Testing
 
 @Suite struct CronScheduleTests {
@@ -44,7 +45,7 @@ import Testing
         #expect(read[2].mode == 0o600)
     }
 
-    @Test func systemTarReadsOurArchive() throws {
+    @Test func systemTarReadsOurArchive() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kubesim-tar-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -53,12 +54,8 @@ import Testing
             .init(name: "dir", isDirectory: true, mode: 0o755),
             .init(name: "dir/file.txt", isDirectory: false, contents: Array("content".utf8)),
         ])).write(to: archive)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
-        process.arguments = ["xf", archive.path, "-C", directory.path]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let tar = try await ChildProcess.run("/usr/bin/tar", ["xf", archive.path, "-C", directory.path])
+        #expect(tar.status == 0, "\(tar)")
         #expect(try String(contentsOf: directory.appendingPathComponent("dir/file.txt"), encoding: .utf8) == "content")
     }
 }

@@ -6,7 +6,8 @@ import Testing
 /// each is accepted and nothing is stored; a manifest with an error is refused. And the Containerfile,
 /// checked for what it must do since it cannot be built here.
 @Suite(.serialized, .enabled(if: Kubectl.isInstalled)) struct DeployManifestTests {
-    static let tls = SimFixture.configuration(seed: false, tls: true)
+    /// Computed: each test gets a port of its own, or parallel tests would wait for each other's.
+    static var tls: KubeSimServer.Configuration { SimFixture.configuration(seed: false, tls: true) }
 
     /// `deploy/` in this checkout.
     static let deploy: URL = {

@@ -5,7 +5,8 @@ import Testing
 /// `kubectl create …` and `kubectl expose`: the real kubectl sends protobuf bodies for these; its output and the
 /// objects KubeSim stores are checked.
 @Suite(.serialized, .enabled(if: Kubectl.isInstalled)) struct KubectlCreateTests {
-    static let tls = SimFixture.configuration(tls: true)
+    /// Computed: each test gets a port of its own, or parallel tests would wait for each other's.
+    static var tls: KubeSimServer.Configuration { SimFixture.configuration(tls: true) }
 
     /// Runs kubectl and expects it to succeed with exactly `output` on stdout.
     static func expectCreated(_ kubectl: Kubectl, _ arguments: [String], _ output: String) async throws {

@@ -10,7 +10,8 @@ import TestSupport
 /// and to an interactive container), `port-forward` (SPDY tunneled over WebSocket to a simulated listener) and
 /// `debug` (an ephemeral container, then attach), with their failure cases.
 @Suite(.serialized, .enabled(if: Kubectl.isInstalled)) struct KubectlStreamingTests {
-    static let tls = SimFixture.configuration(tls: true)
+    /// Computed: each test gets a port of its own, or parallel tests would wait for each other's.
+    static var tls: KubeSimServer.Configuration { SimFixture.configuration(tls: true) }
 
     static func nginxPod(_ server: KubeSimServer) throws -> String {
         let pods = server.store.list(

@@ -1,10 +1,12 @@
 import Foundation
 import KubeSim
+import TestSupport
 import Testing
 
 /// kubectl conformance: the real kubectl binary against the simulator, asserting on its output.
 @Suite(.serialized, .enabled(if: Kubectl.isInstalled)) struct KubectlTests {
-    static let tls = SimFixture.configuration(tls: true)
+    /// Computed: each test gets a port of its own, or parallel tests would wait for each other's.
+    static var tls: KubeSimServer.Configuration { SimFixture.configuration(tls: true) }
 
     @Test func getListsEveryKind() async throws {
         try await SimFixture.withServer(Self.tls) { server in

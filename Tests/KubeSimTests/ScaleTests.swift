@@ -1,5 +1,6 @@
 import Foundation
 import KubeSim
+import TestSupport
 import Testing
 
 /// `kubegale sim --pods N`: the demo seeds N running pods and list and watch stay usable. Every wait is for a

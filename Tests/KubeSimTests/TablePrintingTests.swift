@@ -3,6 +3,7 @@ import Foundation
 import KubeSim
 import NIOCore
 import NIOHTTP1
+import TestSupport
 import Testing
 
 /// Server-side printing (`Accept: application/json;as=Table;v=v1;g=meta.k8s.io`): the real kubectl's output,
@@ -168,7 +169,20 @@ import Testing
     @Test func listAnswersATableWithPartialObjectMetadataRows() async throws {
         try await SimFixture.withServer { server in
             #expect(await SimFixture.waitForDemoPods(server))
-            let answer = try await Self.get(server, "/api/v1/namespaces/demo/pods")
+            // The controllers keep the namespace moving (a CronJob starts pods): the rows are
+            // compared with the store as it was while the request ran, so asked again until the
+            // store held still across one.
+            func podCount() -> Int {
+                server.store.list(ResourceCatalog.pods, filter: .init(namespace: "demo")).items.count
+            }
+            var (latest, count) = (nil as Answer?, 0)
+            for _ in 0..<20 {
+                let before = podCount()
+                latest = try await Self.get(server, "/api/v1/namespaces/demo/pods")
+                count = podCount()
+                if before == count { break }
+            }
+            let answer = try #require(latest)
             #expect(answer.status == 200)
             let table = answer.json
             #expect(table["kind"] == "Table")
@@ -182,7 +196,6 @@ import Testing
             #expect(columns.map { $0["priority"]?.intValue } == [0, 0, 0, 0, 0, 1, 1, 1, 1])
             #expect(columns.first?["format"] == "name")
             let rows = try #require(table["rows"]?.arrayValue)
-            let count = server.store.list(ResourceCatalog.pods, filter: .init(namespace: "demo")).items.count
             #expect(rows.count == count)
             let row = try #require(rows.first)
             #expect(row["cells"]?.arrayValue?.count == 9)

@@ -31,11 +31,12 @@ struct LogFixture {
     static func with<T: Sendable>(
         linesPerSecond: Double = 20,
         podStartDelay: Duration = .milliseconds(50),
+        jobRunDuration: Duration = .seconds(2),
         configuration: LogStreams.Configuration = quick,
         _ body: (LogFixture) async throws -> T
     ) async throws -> T {
         let simulator = KubeSimServer(
-            configuration: .init(logLinesPerSecond: linesPerSecond, podStartDelay: podStartDelay))
+            configuration: .init(logLinesPerSecond: linesPerSecond, podStartDelay: podStartDelay, jobRunDuration: jobRunDuration))
         try await simulator.start()
         do {
             let result = try await TestGateway.with { gateway in
