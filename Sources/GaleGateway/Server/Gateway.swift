@@ -225,16 +225,12 @@ public final class Gateway: Service {
             metrics: metrics,
             overTLS: configuration.listener.tls != nil
         )
-        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
-        webSocketRouter.ws("/ws", shouldUpgrade: endpoint.shouldUpgrade, onUpgrade: endpoint.session)
-        webSocketRouter.ws("\(APIPath.base)/ws", shouldUpgrade: endpoint.shouldUpgrade, onUpgrade: endpoint.session)
         let terminals = TerminalEndpoint(
             tickets: terminalTickets, access: ClusterAccess(registry: registry, connections: connections),
             sessions: sessions, limits: limits, configuration: configuration.terminal)
-        webSocketRouter.ws("/ws/terminal/{ticket}", shouldUpgrade: terminals.shouldUpgrade, onUpgrade: terminals.terminal)
-        if configuration.diagnosticEcho {
-            webSocketRouter.ws("/ws/echo", shouldUpgrade: endpoint.shouldUpgrade, onUpgrade: endpoint.echo)
-        }
+        let webSocketRoutes = WebSocketRoutes(
+            endpoint: endpoint, terminals: terminals, origins: sessions.origins,
+            diagnosticEcho: configuration.diagnosticEcho)
         var extensions: [WebSocketExtensionFactory] = []
         if limits.compression {
             extensions.append(MeteredDeflateBuilder.factory(limits: limits, metrics: metrics))
@@ -247,12 +243,11 @@ public final class Gateway: Service {
         )
         let listener = configuration.listener
         let http1 = HTTP1Channel.Configuration(idleTimeout: listener.idleTimeout.map { TimeAmount($0) })
-        let webSocketResponder = webSocketRouter.buildResponder()
         let server = HTTPServerBuilder { [certificates, origins = sessions.origins] responder in
             GuardedChildChannel(
                 base: HTTP1WebSocketUpgradeChannel(
-                    responder: responder, webSocketResponder: webSocketResponder,
-                    configuration: .init(http1: http1, ws: webSocketConfiguration)),
+                    responder: responder, configuration: .init(http1: http1, ws: webSocketConfiguration),
+                    shouldUpgrade: webSocketRoutes.shouldUpgrade),
                 certificates: certificates,
                 headerTimeout: TimeAmount(listener.headerTimeout), origins: origins)
         }

@@ -27,19 +27,12 @@ struct TerminalEndpoint: Sendable {
     let limits: WebSocketLimits
     let configuration: TerminalConfiguration
 
-    typealias Context = WebSocketRouterContext<BasicWebSocketRequestContext>
-
-    /// Accepts every upgrade from an allowed origin: a bad ticket is reported on the socket, where
-    /// the terminal shows it. A refused origin is answered 403 by the HTTP router (``OriginPolicy``).
-    @Sendable func shouldUpgrade(_ request: Request, _ context: BasicWebSocketRequestContext) -> RouterShouldUpgrade {
-        sessions.origins.allows(request) ? .upgrade([:]) : .dontUpgrade
-    }
-
-    /// The terminal session, from ticket to close.
-    @Sendable func terminal(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: Context)
-        async throws
-    {
-        let ticket = context.requestContext.parameters.get("ticket") ?? ""
+    /// The terminal session, from ticket to close. Every upgrade from an allowed origin gets
+    /// here: a bad ticket is reported on the socket, where the terminal shows it.
+    func terminal(
+        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, ticket: String, request: Request,
+        logger: Logger
+    ) async throws {
         guard let grant = await tickets.redeem(ticket) else {
             let refusal = APIError(.unauthenticated, "the terminal ticket is invalid, expired or already used")
             await Self.finish(
@@ -58,13 +51,13 @@ struct TerminalEndpoint: Sendable {
             return
         }
         defer { for lease in leases { lease.release() } }
-        var logger = context.logger
+        var logger = logger
         logger[metadataKey: "subject"] = "\(grant.subject)"
         logger[metadataKey: "cluster.id"] = "\(grant.clusterID)"
         logger[metadataKey: "pod"] = "\(grant.namespace)/\(grant.pod)"
         let bridge: ExecBridge
         do throws(APIError) {
-            bridge = try await open(grant, query: APIPath.query(context.request.uri))
+            bridge = try await open(grant, query: APIPath.query(request.uri))
         } catch {
             logger.info("terminal refused", metadata: ["code": "\(error.code.rawValue)", "reason": "\(error.message)"])
             await Self.finish(outbound, line: Self.line(error), code: Self.closeCode(error), reason: error.message)

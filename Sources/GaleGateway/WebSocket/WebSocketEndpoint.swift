@@ -6,7 +6,7 @@ import Logging
 import NIOWebSocket
 import WSCore
 
-/// The `/ws` endpoint: upgrade negotiation, authentication of the socket, and hand-over to a
+/// The `/ws` endpoint: the upgrade's answer, authentication of the socket, and hand-over to a
 /// ``GatewaySession``. The diagnostic echo endpoint shares all of it except the session.
 struct WebSocketEndpoint: Sendable {
     let authority: TokenAuthority
@@ -18,50 +18,49 @@ struct WebSocketEndpoint: Sendable {
     /// Whether the gateway serves TLS itself (wss, for the URLs it hands out).
     let overTLS: Bool
 
-    typealias Context = WebSocketRouterContext<BasicWebSocketRequestContext>
-
-    /// Accepts every upgrade from an allowed origin (authentication failures are reported on the
-    /// socket, where a browser can read them) and echoes the `kubegale.v1` subprotocol when it is
-    /// offered. A refused origin is answered 403 by the HTTP router (``OriginPolicy``).
-    @Sendable func shouldUpgrade(_ request: Request, _ context: BasicWebSocketRequestContext) -> RouterShouldUpgrade {
-        guard sessions.origins.allows(request) else { return .dontUpgrade }
+    /// The headers of the `101` answer: the `kubegale.v1` subprotocol echoed when it is offered.
+    /// Every upgrade from an allowed origin is accepted (``WebSocketRoutes``): authentication
+    /// failures are reported on the socket, where a browser can read them.
+    func responseHeaders(_ request: Request) -> HTTPFields {
         var headers = HTTPFields()
         if BearerToken.subprotocols(request.headers).contains(ProtocolVersion.current) {
             headers[.secWebSocketProtocol] = ProtocolVersion.current
         }
-        return .upgrade(headers)
+        return headers
     }
 
     /// The gateway protocol.
-    @Sendable func session(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: Context) async throws {
-        guard let principal = await authenticate(context.request, outbound),
+    func session(
+        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, request: Request, logger: Logger
+    ) async throws {
+        guard let principal = await authenticate(request, outbound),
             let lease = await admit(principal, outbound)
         else { return }
         defer { lease.release() }
         let session = GatewaySession(
             principal: principal,
-            compression: offersDeflate(context.request),
-            sharedDeflate: SharedDeflate.accepts(offers: context.request.headers[values: .secWebSocketExtensions]),
+            compression: offersDeflate(request),
+            sharedDeflate: SharedDeflate.accepts(offers: request.headers[values: .secWebSocketExtensions]),
             dispatcher: dispatcher,
             channels: channels,
             liveSessions: sessions.live,
             limits: limits,
             metrics: metrics,
-            logger: context.logger,
-            origin: RequestOrigin(context.request.head, overTLS: overTLS),
+            logger: logger,
+            origin: RequestOrigin(request.head, overTLS: overTLS),
             quotas: sessions.quotas,
             maxQueuedBytes: sessions.security.maxQueuedBytes
         )
         sessions.register(session)
         defer { sessions.unregister(session) }
-        context.logger.info("session opened", metadata: ["session": "\(session.id)", "subject": "\(principal.subject)"])
+        logger.info("session opened", metadata: ["session": "\(session.id)", "subject": "\(principal.subject)"])
         try await session.run(inbound: inbound, outbound: outbound)
-        context.logger.info("session closed", metadata: ["session": "\(session.id)"])
+        logger.info("session closed", metadata: ["session": "\(session.id)"])
     }
 
     /// Diagnostic echo over the same transport configuration (Autobahn|Testsuite runs on it).
-    @Sendable func echo(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: Context) async throws {
-        guard let principal = await authenticate(context.request, outbound),
+    func echo(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, request: Request) async throws {
+        guard let principal = await authenticate(request, outbound),
             let lease = await admit(principal, outbound)
         else { return }
         defer { lease.release() }

@@ -138,24 +138,48 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Collects every log line a gateway writes, so tests can assert on what is never logged.
+/// Collects every log line a gateway writes, so tests can assert on what is never logged; and
+/// counts the loggers with metadata of their own that are still alive, so tests can see state
+/// (a request context, a session) outlive its connection.
 final class LogCapture: Sendable {
     private let lines = Mutex<[String]>([])
+    private let liveLoggers = Atomic(0)
 
     var text: String { lines.withLock { $0.joined(separator: "\n") } }
+
+    /// Logger copies alive that were given metadata of their own (a connection's request id, a
+    /// session's id): each is state that some part of the gateway still holds.
+    var loggersAlive: Int { liveLoggers.load(ordering: .relaxed) }
 
     func handler() -> some LogHandler { CapturingHandler(capture: self) }
 
     fileprivate func append(_ line: String) { lines.withLock { $0.append(line) } }
 
+    /// One logger's identity: a handler that gets metadata of its own gets a new one, which
+    /// lives as long as the last copy of that logger.
+    private final class Identity: Sendable {
+        let capture: LogCapture
+        init(_ capture: LogCapture) {
+            self.capture = capture
+            capture.liveLoggers.add(1, ordering: .relaxed)
+        }
+        deinit { capture.liveLoggers.subtract(1, ordering: .relaxed) }
+    }
+
     private struct CapturingHandler: LogHandler {
         let capture: LogCapture
         var metadata: Logger.Metadata = [:]
         var logLevel: Logger.Level = .trace
+        private var identity: Identity?
+
+        init(capture: LogCapture) { self.capture = capture }
 
         subscript(metadataKey key: String) -> Logger.Metadata.Value? {
             get { metadata[key] }
-            set { metadata[key] = newValue }
+            set {
+                metadata[key] = newValue
+                identity = Identity(capture)
+            }
         }
 
         func log(event: LogEvent) {
