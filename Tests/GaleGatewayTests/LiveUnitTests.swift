@@ -75,6 +75,22 @@ struct LiveUnitTests {
         #expect(!mailbox.isOverflowed)
     }
 
+    @Test("A drained mailbox gives back the room of a burst")
+    func mailboxReleasesBurstCapacity() async {
+        let mailbox = WatchMailbox(conflateAfter: 5000, limit: 10000)
+        for index in 0..<2000 { mailbox.put(.change(WatchChange(.added, Self.configMap("o\(index)", index)))) }
+        #expect(mailbox.reservedCapacity >= 2000)
+        var drained = 0
+        while mailbox.count > 0, await mailbox.next() != nil { drained += 1 }
+        #expect(drained == 2000)
+        #expect(mailbox.reservedCapacity <= WatchMailbox.keptCapacity)
+        // A small backlog keeps its room: steady traffic does not reallocate.
+        for index in 0..<10 { mailbox.put(.change(WatchChange(.modified, Self.configMap("o\(index)", 3000 + index)))) }
+        let small = mailbox.reservedCapacity
+        while mailbox.count > 0, await mailbox.next() != nil {}
+        #expect(mailbox.reservedCapacity == small)
+    }
+
     @Test("A mailbox past its limit is overflowed and ends")
     func mailboxOverflow() async {
         let mailbox = WatchMailbox(conflateAfter: 2, limit: 4)

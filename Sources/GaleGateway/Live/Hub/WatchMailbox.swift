@@ -42,6 +42,9 @@ final class WatchMailbox: Sendable {
     /// Items waiting.
     var count: Int { state.withLock { $0.count } }
 
+    /// Room reserved for waiting items.
+    var reservedCapacity: Int { state.withLock { $0.items.capacity } }
+
     /// Adds an item for the subscriber, merging it into a waiting change of the same object when
     /// the subscriber lags.
     func put(_ item: WatchItem) {
@@ -135,6 +138,9 @@ final class WatchMailbox: Sendable {
         }
     }
 
+    /// Room for items a drained mailbox keeps; more is released.
+    static let keptCapacity = 64
+
     private static func pop(_ state: inout State) -> WatchItem? {
         while state.head < state.items.count {
             let item = state.items[state.head]
@@ -144,9 +150,12 @@ final class WatchMailbox: Sendable {
                 state.pending[change.key] = nil
             }
             if state.head == state.items.count {
-                state.items.removeAll(keepingCapacity: true)
+                // Drained: a burst's room (a relist, a lagging moment) is given back, so that a
+                // mailbox does not hold its largest backlog for the rest of its life.
+                let keep = state.items.capacity <= Self.keptCapacity
+                state.items.removeAll(keepingCapacity: keep)
                 state.head = 0
-                state.pending.removeAll(keepingCapacity: true)
+                state.pending.removeAll(keepingCapacity: keep)
             } else if state.head > 1024, state.head * 2 > state.items.count {
                 let shift = state.head
                 state.items.removeFirst(shift)
