@@ -229,8 +229,7 @@ public final class Gateway: Service {
             tickets: terminalTickets, access: ClusterAccess(registry: registry, connections: connections),
             sessions: sessions, limits: limits, configuration: configuration.terminal)
         let webSocketRoutes = WebSocketRoutes(
-            endpoint: endpoint, terminals: terminals, origins: sessions.origins,
-            diagnosticEcho: configuration.diagnosticEcho)
+            endpoint: endpoint, terminals: terminals, diagnosticEcho: configuration.diagnosticEcho)
         var extensions: [WebSocketExtensionFactory] = []
         if limits.compression {
             extensions.append(MeteredDeflateBuilder.factory(limits: limits, metrics: metrics))

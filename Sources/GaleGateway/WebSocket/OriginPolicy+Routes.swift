@@ -6,7 +6,7 @@ extension OriginPolicy {
     /// 1005) for a browser origin that is not allowed — the upgrade was refused for it — and 426
     /// for a plain request.
     func addRefusals(to router: Router<BasicRequestContext>) {
-        for path in ["/ws", "\(APIPath.base)/ws", "/ws/echo", "/ws/terminal/{ticket}"] {
+        for (path, _) in WebSocketRoutes.paths {
             router.get(RouterPath(path)) { request, _ -> Response in
                 guard allows(request) else {
                     let refusal = APIError(.forbidden, "this origin may not open sockets on the gateway")

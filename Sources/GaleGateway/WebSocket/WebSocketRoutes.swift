@@ -31,27 +31,36 @@ struct WebSocketRoutes: Sendable {
 
     let endpoint: WebSocketEndpoint
     let terminals: TerminalEndpoint
-    let origins: OriginPolicy
     /// Whether `/ws/echo` is served.
     let diagnosticEcho: Bool
+
+    /// Every socket path with its route, in the router's pattern syntax (`{ticket}` is one path
+    /// component). The HTTP router answers the same paths when no upgrade was made
+    /// (``OriginPolicy/addRefusals(to:)``).
+    static let paths: [(pattern: String, route: @Sendable (_ ticket: String) -> Route)] = [
+        ("/ws", { _ in .session }),
+        ("\(APIPath.base)/ws", { _ in .session }),
+        ("/ws/echo", { _ in .echo }),
+        ("/ws/terminal/{ticket}", { .terminal(ticket: $0) }),
+    ]
 
     /// The route of `path` (without its query), matched as the HTTP router matches paths: by
     /// components, empty ones ignored, case-sensitive.
     static func route(path: String, diagnosticEcho: Bool) -> Route? {
-        let components = path.split(separator: "/", omittingEmptySubsequences: true)
-        let base = APIPath.base.split(separator: "/", omittingEmptySubsequences: true)
-        switch components.count {
-        case 1 where components[0] == "ws":
-            return .session
-        case 2 where components[0] == "ws" && components[1] == "echo":
-            return diagnosticEcho ? .echo : nil
-        case 3 where components[0] == "ws" && components[1] == "terminal":
-            return .terminal(ticket: String(components[2]))
-        case base.count + 1 where components.dropLast().elementsEqual(base) && components.last == "ws":
-            return .session
-        default:
-            return nil
+        let components = path.split(separator: "/")
+        for (pattern, route) in paths {
+            let expected = pattern.split(separator: "/")
+            guard expected.count == components.count else { continue }
+            var ticket = ""
+            let matches = zip(expected, components).allSatisfy { want, got in
+                if want == "{ticket}" { ticket = String(got) } else if want != got { return false }
+                return true
+            }
+            guard matches else { continue }
+            let found = route(ticket)
+            return found == .echo && !diagnosticEcho ? nil : found
         }
+        return nil
     }
 
     /// The upgrade decision for a request head (the `shouldUpgrade` of the HTTP/1 channel).
@@ -60,7 +69,7 @@ struct WebSocketRoutes: Sendable {
     > {
         let request = Request(head: head, body: .init(buffer: ByteBuffer()))
         guard head.method == .get, let route = Self.route(path: request.uri.path, diagnosticEcho: diagnosticEcho),
-            origins.allows(request)
+            endpoint.sessions.origins.allows(request)
         else { return .dontUpgrade }
         switch route {
         case .session:
