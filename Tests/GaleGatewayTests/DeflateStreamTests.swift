@@ -60,9 +60,18 @@ struct DeflateStreamTests {
             }
             #expect(event.channel == UInt32(channel) && event.seq == UInt64(seq))
         }
-        #expect(SharedDeflate.accepts(offers: ["permessage-deflate; client_max_window_bits"]))
-        #expect(SharedDeflate.accepts(offers: ["x-webkit-deflate-frame", "permessage-deflate; server_max_window_bits=15"]))
-        #expect(!SharedDeflate.accepts(offers: ["permessage-deflate; server_max_window_bits=10, permessage-deflate"]))
-        #expect(!SharedDeflate.accepts(offers: []))
+        func window(_ offers: [String]) -> Int? {
+            var headers = HTTPFields()
+            for offer in offers { headers.append(HTTPField(name: .secWebSocketExtensions, value: offer)) }
+            return MeteredDeflateBuilder.negotiatedServerWindow(requestHeaders: headers)
+        }
+        // Shared compressed frames need the full window (12 bits); a client may ask for less.
+        #expect(window(["permessage-deflate; client_max_window_bits"]) == SharedDeflate.windowBits)
+        #expect(window(["x-webkit-deflate-frame", "permessage-deflate; server_max_window_bits=15"]) == 12)
+        #expect(window(["permessage-deflate; server_max_window_bits=10", "permessage-deflate"]) == 10)
+        // The library reads one header value as one offer: what it answers is what the writer uses.
+        #expect(window(["permessage-deflate; server_max_window_bits=10, permessage-deflate"]) == 12)
+        #expect(window(["x-webkit-deflate-frame"]) == nil)
+        #expect(window([]) == nil)
     }
 }

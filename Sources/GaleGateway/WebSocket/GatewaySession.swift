@@ -16,9 +16,9 @@ import WSCore
 /// client that reconnects and names it in `hello` takes it over, with what it missed replayed.
 final class GatewaySession: Sendable {
     let principal: Principal
-    let compression: Bool
-    /// Whether event frames may go out as shared compressed frames (see ``EncodedMembers``).
-    private let sharedDeflate: Bool
+    /// The window (bits) of permessage-deflate when it was negotiated.
+    let deflateWindow: Int?
+    var compression: Bool { deflateWindow != nil }
     private let dispatcher: OperationDispatcher
     private let channels: LiveChannels
     private let liveSessions: LiveSessions
@@ -35,13 +35,14 @@ final class GatewaySession: Sendable {
     private let openedWork = Mutex(false)
     /// Set once the token's expiry has closed the socket.
     private let expired = Mutex(false)
-    /// Cancels the reader and writer tasks, when the client is dropped as a slow consumer.
-    private let cancelTasks = Mutex<@Sendable () -> Void>({})
+    /// The socket's channel, once ``run(inbound:outbound:channel:)`` has it: torn down when a
+    /// slow consumer does not take its close.
+    private let channel = Mutex<(any Channel)?>(nil)
 
+    /// - Parameter deflateWindow: The server window of permessage-deflate when it was negotiated.
     init(
         principal: Principal,
-        compression: Bool,
-        sharedDeflate: Bool = false,
+        deflateWindow: Int?,
         dispatcher: OperationDispatcher,
         channels: LiveChannels,
         liveSessions: LiveSessions,
@@ -54,8 +55,7 @@ final class GatewaySession: Sendable {
     ) {
         self.principal = principal
         self.origin = origin
-        self.compression = compression
-        self.sharedDeflate = compression && sharedDeflate
+        self.deflateWindow = deflateWindow
         self.dispatcher = dispatcher
         self.channels = channels
         self.liveSessions = liveSessions
@@ -77,13 +77,20 @@ final class GatewaySession: Sendable {
 
     /// Runs the session until the socket closes. Errors of the inbound stream (a message over
     /// the limit, invalid UTF-8) are rethrown so the transport closes with their code.
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+    ///
+    /// The reader runs in the calling task; what the session sends is written by a
+    /// ``SocketWriter`` on the channel's event loop, with closes handed to `outbound`.
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel) async throws {
+        self.channel.withLock { $0 = channel }
+        let written = try await SocketWriter.install(
+            on: channel, queue: queue, deflateWindow: deflateWindow,
+            sharedDeflate: (deflateWindow ?? 0) >= SharedDeflate.windowBits, metrics: metrics,
+            close: { code, reason in
+                Task { try? await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason) }
+            })
         let session = liveSession
         liveSessions.add(session)
         await session.attach(queue, hello: .hello(helloFrame(session.id)), onOverflow: { [weak self] in self?.dropSlowConsumer() })
-        let writer = Task { await self.writeLoop(outbound) }
-        let reader = Task { try await self.readLoop(inbound) }
-        cancelTasks.withLock { $0 = { writer.cancel(); reader.cancel() } }
         defer {
             liveSession.detach(queue)
             queue.finish()
@@ -91,20 +98,15 @@ final class GatewaySession: Sendable {
             liveSessions.sweepSoon()
         }
         do {
-            try await withTaskCancellationHandler {
-                try await reader.value
-            } onCancel: {
-                reader.cancel()
-            }
+            try await readLoop(inbound)
         } catch {
-            queue.finish()
-            writer.cancel()
+            queue.finishAfterPeerClose()
             throw error
         }
         // The client closed (or the reader stopped after queueing its own close): frames still
         // queued would arrive after the close handshake, which browsers report as an error.
         queue.finishAfterPeerClose()
-        await writer.value
+        try? await written.get()
     }
 
     /// Asks the client to go away with `code` (graceful shutdown: 1001).
@@ -307,45 +309,6 @@ final class GatewaySession: Sendable {
         await send(.response(id: request.id, code: envelope.code, msg: envelope.msg, data: envelope.data))
     }
 
-    // MARK: Writing
-
-    private func writeLoop(_ outbound: WebSocketOutboundWriter) async {
-        while let message = await queue.next() {
-            do {
-                switch message {
-                case .text(let text):
-                    try await outbound.write(.text(text))
-                    metrics.framesOut.increment()
-                    metrics.bytesOut.increment(by: Int64(text.utf8.count))
-                case .event(let text, let prefix, let members, let suffix):
-                    if sharedDeflate, text.utf8.count >= MeteredDeflateBuilder.minFrameSizeToCompress,
-                        let payload = members.payload(prefix: prefix, suffix: suffix)
-                    {
-                        try await outbound.write(.custom(.init(fin: true, rsv1: true, opcode: .text, data: payload)))
-                        metrics.deflateInputBytes.increment(by: Int64(text.utf8.count))
-                        metrics.deflateOutputBytes.increment(by: Int64(payload.readableBytes))
-                    } else {
-                        try await outbound.write(.text(text))
-                    }
-                    metrics.framesOut.increment()
-                    metrics.bytesOut.increment(by: Int64(text.utf8.count))
-                case .binary(let buffer):
-                    try await outbound.write(.binary(buffer))
-                    metrics.framesOut.increment()
-                    metrics.bytesOut.increment(by: Int64(buffer.readableBytes))
-                case .close(let code, let reason):
-                    try await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason)
-                    queue.finish()
-                    return
-                }
-            } catch {
-                logger.debug("socket write failed", metadata: ["error": "\(error)"])
-                queue.finish()
-                return
-            }
-        }
-    }
-
     /// A channel overflowed: the client is not reading. Everything queued is dropped for a 4008
     /// close, and if even that cannot be written soon the socket is torn down; the live session
     /// stays resumable.
@@ -353,11 +316,8 @@ final class GatewaySession: Sendable {
         logger.warning("slow consumer: closing the socket with 4008")
         metrics.slowConsumers.increment()
         queue.abort(with: .close(code: CloseCode.slowConsumer, reason: "slow consumer: reconnect and resume"))
-        let cancel = cancelTasks.withLock { $0 }
-        Task {
-            try? await Task.sleep(for: .seconds(2))
-            cancel()
-        }
+        guard let channel = channel.withLock({ $0 }) else { return }
+        channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
     }
 
     /// Closes with 4002 once the token has expired (at `now`): a socket is never more trusted than

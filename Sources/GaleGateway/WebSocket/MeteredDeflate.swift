@@ -1,3 +1,4 @@
+import HTTPTypes
 import Prometheus
 import CompressNIO
 import HummingbirdWSCompression
@@ -50,7 +51,15 @@ struct MeteredDeflateBuilder: WebSocketExtensionBuilder {
     static func factory(maxDecompressedSize: Int, maxMessageSize: Int = .max, metrics: GatewayMetrics)
         -> WebSocketExtensionFactory
     {
-        let base = WebSocketExtensionFactory.perMessageDeflate(
+        let base = baseFactory(maxDecompressedSize: maxDecompressedSize)
+        return WebSocketExtensionFactory {
+            MeteredDeflateBuilder(base: base.build(), metrics: metrics, maxMessageSize: maxMessageSize)
+        }
+    }
+
+    /// swift-websocket's permessage-deflate with the gateway's settings.
+    private static func baseFactory(maxDecompressedSize: Int) -> WebSocketExtensionFactory {
+        WebSocketExtensionFactory.perMessageDeflate(
             clientMaxWindow: windowBits,
             serverMaxWindow: windowBits,
             serverNoContextTakeover: true,
@@ -58,9 +67,18 @@ struct MeteredDeflateBuilder: WebSocketExtensionBuilder {
             maxDecompressedFrameSize: maxDecompressedSize,
             minFrameSizeToCompress: minFrameSizeToCompress
         )
-        return WebSocketExtensionFactory {
-            MeteredDeflateBuilder(base: base.build(), metrics: metrics, maxMessageSize: maxMessageSize)
+    }
+
+    /// The window (bits) the server compresses with when an upgrade request with `headers` is
+    /// answered, as the library's negotiation answers it; `nil` when the request offers no
+    /// permessage-deflate. (The ``SocketWriter`` compresses what the gateway sends itself.)
+    static func negotiatedServerWindow(requestHeaders headers: HTTPFields) -> Int? {
+        let offers = WebSocketExtensionHTTPParameters.parseHeaders(headers)
+        guard let answer = baseFactory(maxDecompressedSize: 1).build().serverResponseHeader(to: offers) else {
+            return nil
         }
+        let answered = WebSocketExtensionHTTPParameters.parseHeaders([.secWebSocketExtensions: answer])
+        return answered.first?.parameters["server_max_window_bits"]?.integer ?? 15
     }
 
     func clientRequestHeader() -> String { base.clientRequestHeader() }

@@ -12,7 +12,7 @@ import Synchronization
 /// so no message it sends may refer to an earlier one; a message may then be stitched together
 /// from DEFLATE pieces. The shared members are compressed once, on their own, with a fresh
 /// window; each subscriber's frame is its own short prefix and suffix as stored (uncompressed)
-/// blocks around those shared bytes (see ``payload(prefix:suffix:)``).
+/// blocks around those shared bytes (see ``payload(prefix:suffix:allocator:)``).
 final class EncodedMembers: Sendable {
     /// The members, as JSON text without the surrounding braces.
     let text: String
@@ -25,9 +25,13 @@ final class EncodedMembers: Sendable {
     /// The `event` frame of `channel` carrying these members as item `seq`: its text and the
     /// subscriber's own parts around the shared members.
     func eventFrame(channel: UInt32, seq: UInt64) -> (text: String, prefix: String, suffix: String) {
-        let prefix = #"{"channel":\#(channel),"#
-        let suffix = #","seq":\#(seq),"type":"event"}"#
+        let (prefix, suffix) = Self.eventFrameParts(channel: channel, seq: seq)
         return (prefix + text + suffix, prefix, suffix)
+    }
+
+    /// The subscriber's own parts of an `event` frame, before and after the shared members.
+    static func eventFrameParts(channel: UInt32, seq: UInt64) -> (prefix: String, suffix: String) {
+        (#"{"channel":\#(channel),"#, #","seq":\#(seq),"type":"event"}"#)
     }
 
     /// The length in bytes of ``eventFrame(channel:seq:)``'s text, without building it.
@@ -46,12 +50,11 @@ final class EncodedMembers: Sendable {
         return digits
     }
 
-    /// A permessage-deflate payload of `prefix + text + suffix`; `nil` when the members could not
-    /// be compressed (the frame then goes out as text).
-    func payload(prefix: String, suffix: String) -> ByteBuffer? {
+    /// A permessage-deflate payload of `prefix + text + suffix`, with room for a frame header in
+    /// front; `nil` when the members could not be compressed (the frame then goes out as text).
+    func payload(prefix: String, suffix: String, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer? {
         guard let middle = compressed else { return nil }
-        var payload = ByteBuffer()
-        payload.reserveCapacity(middle.readableBytes + prefix.utf8.count + suffix.utf8.count + 11)
+        var payload = allocator.framePayload(capacity: middle.readableBytes + prefix.utf8.count + suffix.utf8.count + 11)
         Self.writeStoredBlock(prefix, to: &payload)
         payload.writeImmutableBuffer(middle)
         Self.writeStoredBlock(suffix, to: &payload)
@@ -92,7 +95,8 @@ final class EncodedMembers: Sendable {
 /// The settings shared compressed frames depend on.
 enum SharedDeflate {
     /// Window the shared bytes are compressed with: what the gateway's permessage-deflate
-    /// response allows the server (a client that asks for less gets per-socket compression).
+    /// response allows the server. A socket whose client asked for less gets its events
+    /// compressed on their own (``SocketWriter``).
     static let windowBits = MeteredDeflateBuilder.windowBits
 
     /// A fresh compressor for one event's members.
@@ -100,22 +104,5 @@ enum SharedDeflate {
         try ZlibCompressor(
             algorithm: .deflate,
             configuration: .init(windowSize: Int32(windowBits), compressionLevel: 6, memoryLevel: 8))
-    }
-
-    /// Whether a socket whose upgrade request offered `offers` (the `Sec-WebSocket-Extensions`
-    /// values) can take shared compressed frames: its first permessage-deflate offer must leave
-    /// the server a window of at least ``windowBits``.
-    static func accepts(offers: [String]) -> Bool {
-        guard let offer = offers.flatMap({ $0.split(separator: ",") })
-            .first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("permessage-deflate") })
-        else { return false }
-        for parameter in offer.split(separator: ";").dropFirst() {
-            let parts = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if parts.first == "server_max_window_bits", parts.count == 2 {
-                let value = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                guard let bits = Int(value), bits >= windowBits else { return false }
-            }
-        }
-        return true
     }
 }

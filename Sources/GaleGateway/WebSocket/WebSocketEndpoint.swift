@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import NIOWebSocket
 import WSCore
 
@@ -31,7 +32,8 @@ struct WebSocketEndpoint: Sendable {
 
     /// The gateway protocol.
     func session(
-        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, request: Request, logger: Logger
+        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, request: Request, channel: any Channel,
+        logger: Logger
     ) async throws {
         guard let principal = await authenticate(request, outbound),
             let lease = await admit(principal, outbound)
@@ -39,8 +41,7 @@ struct WebSocketEndpoint: Sendable {
         defer { lease.release() }
         let session = GatewaySession(
             principal: principal,
-            compression: offersDeflate(request),
-            sharedDeflate: SharedDeflate.accepts(offers: request.headers[values: .secWebSocketExtensions]),
+            deflateWindow: limits.compression ? MeteredDeflateBuilder.negotiatedServerWindow(requestHeaders: request.headers) : nil,
             dispatcher: dispatcher,
             channels: channels,
             liveSessions: sessions.live,
@@ -54,7 +55,7 @@ struct WebSocketEndpoint: Sendable {
         sessions.register(session)
         defer { sessions.unregister(session) }
         logger.info("session opened", metadata: ["session": "\(session.id)", "subject": "\(principal.subject)"])
-        try await session.run(inbound: inbound, outbound: outbound)
+        try await session.run(inbound: inbound, outbound: outbound, channel: channel)
         logger.info("session closed", metadata: ["session": "\(session.id)"])
     }
 
@@ -103,11 +104,6 @@ struct WebSocketEndpoint: Sendable {
             try? await outbound.close(WebSocketErrorCode(codeNumber: Int(refusal.closeCode)), reason: error.message)
             return nil
         }
-    }
-
-    private func offersDeflate(_ request: Request) -> Bool {
-        limits.compression
-            && request.headers[values: .secWebSocketExtensions].contains { $0.contains("permessage-deflate") }
     }
 }
 

@@ -74,7 +74,7 @@ struct WebSocketRoutes: Sendable {
         switch route {
         case .session:
             return .upgrade(endpoint.responseHeaders(request)) { [endpoint] inbound, outbound, context in
-                try await endpoint.session(inbound, outbound, request: request, logger: context.logger)
+                try await endpoint.session(inbound, outbound, request: request, channel: channel, logger: context.logger)
             }
         case .echo:
             return .upgrade(endpoint.responseHeaders(request)) { [endpoint] inbound, outbound, _ in

@@ -376,8 +376,8 @@ final class LiveSession: Sendable {
                 state.channels.values[index].ring.append(members: members, seq: seq)
             }
             if let queue = state.queue {
-                let frame = members.eventFrame(channel: channel, seq: seq)
-                queue.enqueue(.event(text: frame.text, prefix: frame.prefix, members: members, suffix: frame.suffix))
+                let (prefix, suffix) = EncodedMembers.eventFrameParts(channel: channel, seq: seq)
+                queue.enqueue(.event(prefix: prefix, members: members, suffix: suffix))
             }
             return true
         }
