@@ -262,4 +262,24 @@ struct SocketWriterTests {
         #expect(finished.get())
         #expect(!harness.queue.enqueue(.text("nobody reads this")))
     }
+
+    @Test("Request slots: the reader waits for a free one, a release hands it over, a cancelled wait gives up")
+    func requestSlots() async throws {
+        let slots = RequestSlots(2)
+        #expect(await slots.acquire())
+        #expect(await slots.acquire())
+        #expect(slots.free == 0)
+        let third = Task { await slots.acquire() }
+        try await Task.sleep(for: .milliseconds(50))
+        slots.release()  // handed to the waiter, not freed
+        #expect(await third.value)
+        #expect(slots.free == 0)
+        let cancelled = Task { await slots.acquire() }
+        try await Task.sleep(for: .milliseconds(50))
+        cancelled.cancel()
+        #expect(await cancelled.value == false)
+        slots.release()
+        slots.release()
+        #expect(slots.free == 2)
+    }
 }

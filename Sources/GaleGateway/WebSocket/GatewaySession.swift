@@ -131,9 +131,11 @@ final class GatewaySession: Sendable {
 
     // MARK: Reading
 
+    /// Reads client frames. Requests run beside the reader, at most `maxInFlightRequests` at a
+    /// time; a discarding group lets each go (its task and memory) as soon as it is done.
     private func readLoop(_ inbound: WebSocketInboundStream) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { requests in
-            var inFlight = 0
+        let slots = RequestSlots(limits.maxInFlightRequests)
+        try await withThrowingDiscardingTaskGroup { requests in
             for try await message in inbound.messages(maxSize: limits.maxMessageSize) {
                 metrics.framesIn.increment()
                 // The transport checks the size of fragmented messages only; a single frame may
@@ -159,12 +161,11 @@ final class GatewaySession: Sendable {
                     switch frame {
                     case .request, .subscribe, .exec, .upload, .download:
                         // May take a while (an apiserver call, an initial LIST): run beside the reader.
-                        if inFlight >= limits.maxInFlightRequests {
-                            try await requests.next()
-                            inFlight -= 1
+                        guard await slots.acquire() else { break }
+                        requests.addTask {
+                            defer { slots.release() }
+                            await self.handleConcurrent(frame)
                         }
-                        requests.addTask { await self.handleConcurrent(frame) }
-                        inFlight += 1
                     default:
                         await handle(frame)
                     }
@@ -337,4 +338,68 @@ final class GatewaySession: Sendable {
         close(code: CloseCode.tokenExpired, reason: "token expired")
         return true
     }
+}
+
+/// A bound on the requests a socket runs at once: the reader takes a slot before it starts one
+/// and waits while none is free; each request gives its slot back when it ends.
+final class RequestSlots: Sendable {
+    private struct State {
+        var free: Int
+        var waiters: [(id: Int, continuation: CheckedContinuation<Bool, Never>)] = []
+        var lastID = 0
+    }
+
+    private let state: Mutex<State>
+
+    init(_ count: Int) {
+        state = Mutex(State(free: max(1, count)))
+    }
+
+    /// Takes a slot, waiting for one; `false` when the waiting task was cancelled.
+    func acquire() async -> Bool {
+        let id: Int? = state.withLock { state in
+            if state.free > 0 {
+                state.free -= 1
+                return nil
+            }
+            state.lastID += 1
+            return state.lastID
+        }
+        guard let id else { return true }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let parked = state.withLock { state in
+                    if Task.isCancelled { return false }
+                    if state.free > 0 {
+                        state.free -= 1
+                        continuation.resume(returning: true)
+                        return true
+                    }
+                    state.waiters.append((id, continuation))
+                    return true
+                }
+                if !parked { continuation.resume(returning: false) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0).continuation }
+            }
+            waiter?.resume(returning: false)
+        }
+    }
+
+    /// Gives a slot back (to the first waiter, if any).
+    func release() {
+        let waiter: CheckedContinuation<Bool, Never>? = state.withLock { state in
+            if state.waiters.isEmpty {
+                state.free += 1
+                return nil
+            }
+            return state.waiters.removeFirst().continuation
+        }
+        waiter?.resume(returning: true)
+    }
+
+    /// Slots free now.
+    var free: Int { state.withLock { $0.free } }
 }
