@@ -17,6 +17,10 @@ public enum ServerFrame: Hashable, Sendable {
     case unsubscribed(channel: UInt32, reason: String?)
     /// One item on a channel; see ``Event``.
     case event(Event)
+    /// Consecutive items of one channel in one frame (`events`), for a subscription that asked
+    /// for batches: on the wire `channel`, the `seq` of the last item, and `items`, each an
+    /// event's members without `channel` and `seq`. Decoded, each item has its own `seq`.
+    case events([Event])
     /// The snapshot of a watch channel is complete; live events follow.
     case synced(channel: UInt32, seq: UInt64, resourceVersion: String?)
     /// A cluster's upstream connection changed state: `connected`, `reconnecting`, `unreachable`.
@@ -40,6 +44,7 @@ public enum ServerFrame: Hashable, Sendable {
         case .subscribed: "subscribed"
         case .unsubscribed: "unsubscribed"
         case .event: "event"
+        case .events: "events"
         case .synced: "synced"
         case .status: "status"
         case .resync: "resync"
@@ -72,6 +77,15 @@ public enum ServerFrame: Hashable, Sendable {
             members["channel"] = .int(Int64(channel))
             members["reason"] = reason.map { .string($0) }
         case .event(let event): event.encode(into: &members)
+        case .events(let events):
+            members["channel"] = events.last.map { .int(Int64($0.channel)) }
+            members["seq"] = events.last.map { .int(Int64($0.seq)) }
+            members["items"] = .array(
+                events.map { event in
+                    var item = event.fields
+                    item["event"] = .string(event.event)
+                    return .object(item)
+                })
         case .synced(let channel, let seq, let resourceVersion):
             members["channel"] = .int(Int64(channel))
             members["seq"] = .int(Int64(seq))
@@ -124,6 +138,25 @@ public enum ServerFrame: Hashable, Sendable {
         case "unsubscribed": self = .unsubscribed(channel: try fields.channel(), reason: try fields.optionalString("reason"))
         case "resync": self = .resync(channel: try fields.channel(), reason: try fields.optionalString("reason"))
         case "event": self = .event(try Event(fields))
+        case "events":
+            let channel = try fields.channel()
+            let last = try fields.sequence()
+            guard case .array(let items)? = members["items"], !items.isEmpty else {
+                throw fields.fail("\"items\" must be a non-empty array of events")
+            }
+            guard UInt64(items.count) <= last else { throw fields.fail("\"seq\" is lower than the number of items") }
+            var events: [Event] = []
+            events.reserveCapacity(items.count)
+            for (offset, item) in items.enumerated() {
+                guard case .object(var itemFields) = item else { throw fields.fail("each item must be an object") }
+                guard case .string(let name)? = itemFields.removeValue(forKey: "event") else {
+                    throw fields.fail("each item must carry \"event\"")
+                }
+                for key in ["type", "channel", "seq"] { itemFields[key] = nil }
+                events.append(
+                    Event(channel: channel, seq: last - UInt64(items.count - 1 - offset), event: name, fields: itemFields))
+            }
+            self = .events(events)
         case "synced":
             self = .synced(
                 channel: try fields.channel(),

@@ -1,4 +1,6 @@
 import CompressNIO
+import GaleJSON
+import GaleProtocol
 import NIOCore
 import NIOEmbedded
 import NIOWebSocket
@@ -158,8 +160,7 @@ struct SocketWriterTests {
         let harness = try Harness()
         for text in ["one", "two", "three"] { harness.queue.enqueue(.text(text)) }
         let members = EncodedMembers(#""event":"ADDED","object":{"kind":"Pod"}"#)
-        let (prefix, suffix) = EncodedMembers.eventFrameParts(channel: 4, seq: 9)
-        harness.queue.enqueue(.event(prefix: prefix, members: members, suffix: suffix))
+        harness.queue.enqueue(.event(channel: 4, seq: 9, members: members, batch: false))
         harness.queue.enqueue(.binary(ByteBuffer(bytes: [0, 0, 0, 4, 1, 0x41])))
         let frames = try harness.frames()
         #expect(frames.map(\.opcode) == [1, 1, 1, 1, 2])
@@ -180,10 +181,9 @@ struct SocketWriterTests {
         let harness = try Harness(deflateWindow: 12, sharedDeflate: true)
         let large = String(repeating: #"{"name":"web-0","phase":"Running"},"#, count: 40)
         let members = EncodedMembers(#""event":"MODIFIED","object":[\#(large){}]"#)
-        let (prefix, suffix) = EncodedMembers.eventFrameParts(channel: 2, seq: 5)
         harness.queue.enqueue(.text("small"))
         harness.queue.enqueue(.text(large))
-        harness.queue.enqueue(.event(prefix: prefix, members: members, suffix: suffix))
+        harness.queue.enqueue(.event(channel: 2, seq: 5, members: members, batch: false))
         let frames = try harness.frames()
         #expect(frames.map(\.rsv1) == [false, true, true])
         #expect(frames[0].text == "small")
@@ -197,7 +197,7 @@ struct SocketWriterTests {
 
         // A client that asked for a smaller window gets its events compressed on their own.
         let narrow = try Harness(deflateWindow: 10, sharedDeflate: false)
-        narrow.queue.enqueue(.event(prefix: prefix, members: members, suffix: suffix))
+        narrow.queue.enqueue(.event(channel: 2, seq: 5, members: members, batch: false))
         let frame = try #require(try narrow.frames().first)
         #expect(frame.rsv1)
         var payload = ByteBuffer(bytes: frame.payload + [0, 0, 0xFF, 0xFF])
@@ -281,5 +281,36 @@ struct SocketWriterTests {
         slots.release()
         slots.release()
         #expect(slots.free == 2)
+    }
+
+    @Test("Items of a channel that asked for batches and are written together go out as one events frame")
+    func eventBatches() throws {
+        let harness = try Harness()
+        func item(_ name: String) -> EncodedMembers { EncodedMembers(#""event":"LOG","line":"\#(name)""#) }
+        for seq in 1...5 { harness.queue.enqueue(.event(channel: 3, seq: UInt64(seq), members: item("a\(seq)"), batch: true)) }
+        harness.queue.enqueue(.text(ServerFrame.synced(channel: 3, seq: 5, resourceVersion: nil).text))
+        harness.queue.enqueue(.event(channel: 3, seq: 6, members: item("a6"), batch: true))
+        harness.queue.enqueue(.event(channel: 4, seq: 1, members: item("b1"), batch: true))  // another channel
+        harness.queue.enqueue(.event(channel: 4, seq: 3, members: item("b3"), batch: true))  // a gap in seq
+        harness.queue.enqueue(.event(channel: 5, seq: 1, members: item("c1"), batch: false))
+        harness.queue.enqueue(.event(channel: 5, seq: 2, members: item("c2"), batch: false))
+        let frames = try harness.frames().map { try ServerFrame(text: $0.payload) }
+        #expect(frames.map(\.type) == ["events", "synced", "event", "event", "event", "event", "event"])
+        guard case .events(let batch) = frames[0] else {
+            Issue.record("not an events frame: \(frames[0])")
+            return
+        }
+        #expect(batch.map(\.seq) == [1, 2, 3, 4, 5] && batch.allSatisfy { $0.channel == 3 && $0.event == "LOG" })
+        #expect(batch.map { $0.fields["line"]?.stringValue } == ["a1", "a2", "a3", "a4", "a5"])
+        #expect(harness.flushes.count == 1)
+
+        // Bounded: at most maxItemsPerFrame items per frame.
+        let many = try Harness(capacity: 1000)
+        for seq in 1...300 { many.queue.enqueue(.event(channel: 1, seq: UInt64(seq), members: item("x"), batch: true)) }
+        let counts = try many.frames().map { frame -> Int in
+            guard case .events(let items) = try ServerFrame(text: frame.payload) else { return 1 }
+            return items.count
+        }
+        #expect(counts.reduce(0, +) == 300 && counts.allSatisfy { $0 <= SocketWriter.maxItemsPerFrame } && counts.count == 2)
     }
 }

@@ -68,7 +68,8 @@ class Subscription extends Emitter {
       if (this.#phase !== "queued") return;
       this.#phase = "waiting";
       this.#id = this.#client._nextId("s");
-      const frame = { type: "subscribe", id: this.#id, stream: this.stream, cluster: this.cluster };
+      // batch: items the gateway writes together arrive as one `events` frame (unpacked by the client).
+      const frame = { type: "subscribe", id: this.#id, stream: this.stream, cluster: this.cluster, batch: true };
       for (const [key, value] of Object.entries(this._subscribeOptions())) {
         if (value !== undefined && value !== null) frame[key] = value;
       }

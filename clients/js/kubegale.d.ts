@@ -69,6 +69,8 @@ export interface ClientSubscribeFrame {
   labelSelector?: string | null;
   fieldSelector?: string | null;
   resourceVersion?: string | null;
+  /** Items written together arrive as one `events` frame (the client sets it and unpacks them). */
+  batch?: boolean;
 }
 
 export interface ClientUnsubscribeFrame {
@@ -197,6 +199,14 @@ export interface ServerEventFrame {
   from?: "pending" | "firing" | null; // PENDING, FIRING, RESOLVED: the state before (null: a new alert)
 }
 
+/** Consecutive items of one channel (`batch: true`): `seq` is the last item's. */
+export interface ServerEventsFrame {
+  type: "events";
+  channel: Channel;
+  seq: Seq;
+  items: JsonObject[]; // each: the members of a ServerEventFrame without type, channel and seq
+}
+
 export interface ServerSyncedFrame {
   type: "synced";
   channel: Channel;
@@ -241,7 +251,7 @@ export interface ServerProgressFrame {
 
 export type ServerFrame =
   | ServerHelloFrame | ServerPongFrame | ServerResponseFrame | ServerErrorFrame
-  | ServerSubscribedFrame | ServerOpenedFrame | ServerEventFrame | ServerSyncedFrame
+  | ServerSubscribedFrame | ServerOpenedFrame | ServerEventFrame | ServerEventsFrame | ServerSyncedFrame
   | ServerUnsubscribedFrame | ServerExitedFrame | ServerStatusFrame | ServerResyncFrame
   | ServerProgressFrame;
 

@@ -36,6 +36,9 @@ export class KubeGaleClient extends Emitter {
   #requests = new Map(); // id → pending request
   #waiting = new Map(); // id → handler of subscribed/opened/error for subscribe, exec, upload, download
   #channels = new Map(); // channel → handler of channel frames
+  // Channels this client asked to close and whose answer has not come: a channel that ended on
+  // the gateway's side meanwhile answers `error` "no open channel", which is no news to anyone.
+  #closing = new Set();
   #subscriptions = new Set(); // open watch/events/logs/metrics/topology/alerts subscriptions
   #whenLive = []; // {run, fail} run when a socket goes live, failed when the client closes
   #calls = new Set(); // requests not yet settled, sent or not
@@ -264,6 +267,7 @@ export class KubeGaleClient extends Emitter {
   }
 
   _sendFrame(frame) {
+    if (frame.type === "unsubscribe") this.#closing.add(frame.channel);
     return this.#sendText(frame);
   }
 
@@ -430,6 +434,7 @@ export class KubeGaleClient extends Emitter {
     for (const handler of new Set(this.#channels.values())) handler.onSocketLost?.(lost);
     for (const subscription of this.#subscriptions) subscription._socketLost();
     this.#channels.clear();
+    this.#closing.clear();
 
     const authError = this.#authError;
     this.#authError = null;
@@ -495,6 +500,16 @@ export class KubeGaleClient extends Emitter {
         this.clusterStatus.set(frame.cluster, frame);
         for (const subscription of this.#subscriptions) subscription._clusterStatus(frame);
         return this.emit("status", frame);
+      case "events": {
+        // Consecutive items of one channel: handled as the `event` frames they stand for.
+        const handler = this.#channels.get(frame.channel);
+        if (!handler || !Array.isArray(frame.items)) return;
+        const first = frame.seq - frame.items.length + 1;
+        frame.items.forEach((item, index) => {
+          handler.onFrame({ ...item, type: "event", channel: frame.channel, seq: first + index });
+        });
+        return;
+      }
       case "event":
       case "synced":
       case "resync":
@@ -503,7 +518,12 @@ export class KubeGaleClient extends Emitter {
       case "progress": {
         const handler = this.#channels.get(frame.channel);
         handler?.onFrame(frame);
-        if (frame.type === "unsubscribed") this.#channels.delete(frame.channel);
+        if (frame.type === "unsubscribed") {
+          this.#channels.delete(frame.channel);
+          // The answer to our unsubscribe; a channel that ended by itself ("downloaded", say)
+          // still has the error answer to come.
+          if (frame.reason === "unsubscribed") this.#closing.delete(frame.channel);
+        }
         return;
       }
       default:
@@ -525,6 +545,7 @@ export class KubeGaleClient extends Emitter {
     if (frame.channel !== undefined) {
       const handler = this.#channels.get(frame.channel);
       if (handler) return handler.onError(error);
+      if (this.#closing.delete(frame.channel)) return; // it had ended before our unsubscribe came
     }
     if (frame.code === 2001 || frame.code === 2002) this.#authError = error;
     this.emit("error", error);
@@ -619,6 +640,7 @@ export class KubeGaleClient extends Emitter {
     this.#waiting.clear();
     for (const handler of new Set(this.#channels.values())) handler.onSocketLost?.(error);
     this.#channels.clear();
+    this.#closing.clear();
     for (const subscription of [...this.#subscriptions]) subscription._clientClosed(error);
     this.#subscriptions.clear();
     this.#setState("closed", details);

@@ -29,6 +29,8 @@ struct LiveChannels: Sendable {
     /// Opens the channel of `frame` on `session`: when this returns, `subscribed` is queued and
     /// the channel runs. Throws the ``APIError`` to answer with otherwise.
     func subscribe(_ frame: ClientFrame.Subscribe, session: LiveSession) async throws(APIError) {
+        // Checked first, so that reading it again where the channel opens cannot fail.
+        _ = try SubscribeOptions(frame).batch
         if ClusterSelection.isSelection(frame.cluster) {
             try await subscribeMerged(frame, session: session)
             return
@@ -50,7 +52,7 @@ struct LiveChannels: Sendable {
             try await requireNamespace(key.namespace, client: try await connections.client(for: record, as: nil))
             try await openWatch(
                 frame.stream == "watch" ? .watch : .events, key: key, access: access, resumeFrom: resumeFrom,
-                id: frame.id, session: session)
+                id: frame.id, batch: try options.batch, session: session)
         case "topology":
             try await subscribeTopology(frame, record: record, session: session)
         case "alerts":
@@ -63,7 +65,7 @@ struct LiveChannels: Sendable {
             let channel = LogChannel(subscription: subscription, cluster: String(record.id))
             let opened = session.open(
                 .logs, cluster: String(record.id), maxChannels: configuration.maxChannelsPerSession,
-                opening: { .subscribed(id: frame.id, channel: $0) }, body: channel.run)
+                batch: try options.batch, opening: { .subscribed(id: frame.id, channel: $0) }, body: channel.run)
             if opened == nil { throw tooManyChannels(.logs, session) }
         default:
             throw APIError.invalidArgument("stream \"\(frame.stream)\" is not available")
@@ -113,7 +115,7 @@ struct LiveChannels: Sendable {
     }
 
     private func openWatch(
-        _ kind: ChannelKind, key: WatchKey, access: WatchAccess?, resumeFrom: String?, id: FrameID,
+        _ kind: ChannelKind, key: WatchKey, access: WatchAccess?, resumeFrom: String?, id: FrameID, batch: Bool,
         session: LiveSession
     ) async throws(APIError) {
         let mailbox = WatchMailbox(
@@ -132,7 +134,7 @@ struct LiveChannels: Sendable {
         let channel = WatchChannel(
             hub: hub, watch: watch, mailbox: mailbox, cluster: String(key.cluster), access: access)
         let opened = session.open(
-            kind, cluster: String(key.cluster), maxChannels: configuration.maxChannelsPerSession,
+            kind, cluster: String(key.cluster), maxChannels: configuration.maxChannelsPerSession, batch: batch,
             opening: { .subscribed(id: id, channel: $0) }, body: channel.run)
         if opened == nil {
             mailbox.close()
@@ -162,7 +164,7 @@ struct LiveChannels: Sendable {
         let channel = MetricsChannel(feeds: metrics, key: key, subscription: subscription, items: items)
         let opened = session.open(
             .metrics, cluster: String(record.id), maxChannels: configuration.maxChannelsPerSession,
-            opening: { .subscribed(id: id, channel: $0) },
+            batch: try options.batch, opening: { .subscribed(id: id, channel: $0) },
             body: channel.run)
         if opened == nil {
             await metrics.unsubscribe(key, id: subscription)

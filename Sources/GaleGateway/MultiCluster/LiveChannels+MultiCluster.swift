@@ -57,7 +57,7 @@ extension LiveChannels {
         let clusters = members.map { String($0.key.cluster) }.joined(separator: ",")
         let opened = session.open(
             .watch, cluster: clusters, maxChannels: configuration.maxChannelsPerSession,
-            opening: { .subscribed(id: frame.id, channel: $0) }, body: channel.run)
+            batch: try SubscribeOptions(frame).batch, opening: { .subscribed(id: frame.id, channel: $0) }, body: channel.run)
         if opened == nil {
             throw session.refusal(opening: .watch, maxChannels: configuration.maxChannelsPerSession)
         }

@@ -10,7 +10,7 @@ extension LiveChannels {
         async throws(APIError)
     {
         let options = SubscribeOptions(frame)
-        for option in frame.options.keys where !["namespace", "kind", "name"].contains(option) {
+        for option in frame.options.keys where !["namespace", "kind", "name", "batch"].contains(option) {
             throw APIError.invalidArgument("option \"\(option)\" is not one of topology's: namespace, kind, name")
         }
         let namespace = try options.requiredString("namespace")
@@ -50,7 +50,7 @@ extension LiveChannels {
         let channel = TopologyChannel(feeds: topologies, feed: feed, root: root?.id, access: access)
         let opened = session.open(
             .topology, cluster: String(record.id), maxChannels: configuration.maxChannelsPerSession,
-            opening: { .subscribed(id: frame.id, channel: $0) }, body: channel.run)
+            batch: try SubscribeOptions(frame).batch, opening: { .subscribed(id: frame.id, channel: $0) }, body: channel.run)
         if opened == nil {
             await topologies.release(key)
             throw session.refusal(opening: .topology, maxChannels: configuration.maxChannelsPerSession)

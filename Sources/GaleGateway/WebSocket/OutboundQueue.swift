@@ -4,11 +4,12 @@ import Synchronization
 /// What a session writes to its socket, in order.
 enum OutboundMessage: Sendable {
     case text(String)
-    /// An `event` frame whose middle (`members`) is shared with the other subscribers of the same
-    /// change: the writer builds the frame from `prefix`, the members and `suffix` — on a socket
-    /// that takes shared compressed frames, from the members compressed once for all (see
-    /// ``EncodedMembers``).
-    case event(prefix: String, members: EncodedMembers, suffix: String)
+    /// Item `seq` of `channel` as an `event` frame whose members are shared with the other
+    /// subscribers of the same change: the writer builds the frame around them — on a socket that
+    /// takes shared compressed frames, from the members compressed once for all (see
+    /// ``EncodedMembers``). With `batch` (the subscription asked for it), consecutive items of the
+    /// channel that are written together go out as one `events` frame.
+    case event(channel: UInt32, seq: UInt64, members: EncodedMembers, batch: Bool)
     case binary(ByteBuffer)
     /// Close the socket with `code`; nothing queued after it is sent.
     case close(code: UInt16, reason: String)
@@ -17,7 +18,8 @@ enum OutboundMessage: Sendable {
     var byteCount: Int {
         switch self {
         case .text(let text): text.utf8.count
-        case .event(let prefix, let members, let suffix): prefix.utf8.count + members.text.utf8.count + suffix.utf8.count
+        case .event(let channel, let seq, let members, _):
+            EncodedMembers.eventFrameSize(channel: channel, seq: seq, members: members)
         case .binary(let buffer): buffer.readableBytes
         case .close(_, let reason): reason.utf8.count
         }

@@ -135,15 +135,16 @@ final class SocketWriter: ChannelDuplexHandler, RemovableChannelHandler {
     private func drain() {
         guard let context else { return }
         while !closing, context.channel.isWritable {
-            switch queue.take() {
+            switch queue.take(maxMessages: Self.maxItemsPerFrame, maxBytes: 256 * 1024) {
             case .idle:
                 return
             case .end:
                 finish()
                 return
             case .batch(let messages):
-                for message in messages {
-                    if case .close(let code, let reason) = message {
+                var index = messages.startIndex
+                while index < messages.endIndex {
+                    if case .close(let code, let reason) = messages[index] {
                         // The library writes the close frame (it passes through ``write``, which
                         // ends this writer) and runs the handshake.
                         closing = true
@@ -152,7 +153,13 @@ final class SocketWriter: ChannelDuplexHandler, RemovableChannelHandler {
                         close(code, reason)
                         return
                     }
-                    write(message, context: context)
+                    let run = Self.eventRun(messages[index...])
+                    if run > 1 {
+                        writeEvents(messages[index..<index + run], context: context)
+                    } else {
+                        write(messages[index], context: context)
+                    }
+                    index += run
                 }
                 context.flush()
             }
@@ -166,7 +173,8 @@ final class SocketWriter: ChannelDuplexHandler, RemovableChannelHandler {
             var payload = allocator.framePayload(capacity: text.utf8.count)
             payload.writeString(text)
             writeData(payload, opcode: .text, context: context)
-        case .event(let prefix, let members, let suffix):
+        case .event(let channel, let seq, let members, _):
+            let (prefix, suffix) = EncodedMembers.eventFrameParts(channel: channel, seq: seq)
             let size = prefix.utf8.count + members.text.utf8.count + suffix.utf8.count
             if sharedDeflate, size >= MeteredDeflateBuilder.minFrameSizeToCompress,
                 let payload = members.payload(prefix: prefix, suffix: suffix, allocator: allocator)
@@ -186,6 +194,50 @@ final class SocketWriter: ChannelDuplexHandler, RemovableChannelHandler {
         case .close:
             preconditionFailure("closes are handed to the library by drain()")
         }
+    }
+
+    /// Items in one `events` frame at most.
+    static let maxItemsPerFrame = 256
+    /// Bytes of items in one `events` frame, about (the last item may go past).
+    static let maxBytesPerFrame = 128 * 1024
+
+    /// How many messages from the start of `messages` go out as one frame: the items of one
+    /// channel that asked for batches, in `seq` order, within the frame bounds; 1 otherwise.
+    static func eventRun(_ messages: ArraySlice<OutboundMessage>) -> Int {
+        guard case .event(let channel, let first, let members, true)? = messages.first else { return 1 }
+        var count = 1
+        var bytes = members.text.utf8.count
+        for message in messages.dropFirst() {
+            guard count < maxItemsPerFrame, bytes < maxBytesPerFrame,
+                case .event(channel, first + UInt64(count), let next, true) = message
+            else { break }
+            count += 1
+            bytes += next.text.utf8.count
+        }
+        return count
+    }
+
+    /// Consecutive items of one channel as one `events` frame.
+    private func writeEvents(_ run: ArraySlice<OutboundMessage>, context: ChannelHandlerContext) {
+        var items: [EncodedMembers] = []
+        items.reserveCapacity(run.count)
+        var channel: UInt32 = 0
+        var last: UInt64 = 0
+        for case .event(let number, let seq, let members, _) in run {
+            (channel, last) = (number, seq)
+            items.append(members)
+        }
+        let head = #"{"channel":\#(channel),"seq":\#(last),"type":"events","items":["#
+        var payload = context.channel.allocator.framePayload(
+            capacity: head.utf8.count + items.reduce(0) { $0 + $1.text.utf8.count + 3 } + 2)
+        payload.writeString(head)
+        for (offset, members) in items.enumerated() {
+            payload.writeString(offset == 0 ? "{" : ",{")
+            payload.writeString(members.text)
+            payload.writeString("}")
+        }
+        payload.writeString("]}")
+        writeData(payload, opcode: .text, context: context)
     }
 
     /// A data frame, compressed when deflate was negotiated and the payload is worth it.

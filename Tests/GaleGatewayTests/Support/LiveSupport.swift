@@ -11,6 +11,8 @@ import WSCore
 struct WatchView: Sendable {
     var objects: [String: GaleJSON.JSONValue] = [:]
     var lastSeq: UInt64 = 0
+    /// The item count of each `events` frame applied.
+    var batches: [Int] = []
     var synced = false
     var resyncs = 0
     var events: [(event: String, key: String, uid: String, resourceVersion: String)] = []
@@ -20,6 +22,9 @@ struct WatchView: Sendable {
     /// Applies one frame of `channel`; frames of other channels are ignored.
     mutating func apply(_ frame: ServerFrame, channel: UInt32) {
         switch frame {
+        case .events(let events) where events.first?.channel == channel:
+            batches.append(events.count)
+            for event in events { apply(.event(event), channel: channel) }
         case .event(let event) where event.channel == channel:
             if event.seq != lastSeq + 1 { problems.append("seq \(event.seq) after \(lastSeq)") }
             lastSeq = event.seq

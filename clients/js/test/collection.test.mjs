@@ -59,7 +59,7 @@ function openWatch(options = {}) {
 
 test("the first snapshot is applied at synced, then events apply at once", () => {
   const { watch, changes, synced, subscribe, feed } = openWatch({ labelSelector: "app=web" });
-  assert.deepEqual(subscribe, { type: "subscribe", id: subscribe.id, stream: "watch", cluster: 1, resource: "pods", namespace: "demo", labelSelector: "app=web" });
+  assert.deepEqual(subscribe, { type: "subscribe", id: subscribe.id, stream: "watch", cluster: 1, batch: true, resource: "pods", namespace: "demo", labelSelector: "app=web" });
   feed.event("ADDED", pod("b", 2));
   feed.event("ADDED", pod("a", 1));
   assert.deepEqual(changes, [], "nothing before synced");

@@ -144,7 +144,7 @@ test("an abrupt drop is resumed: nothing lost, nothing repeated, seq continuous"
     assert.equal(recorder.sent.filter((s) => s.socket === resumeHello.socket)[0], resumeHello, "as the first frame");
     assert.equal(resumeHello.frame.session, session);
     // …and the channel's seqs, over both sockets, run 1, 2, 3… without a hole.
-    const seqs = [...new Set(recorder.frames.filter((f) => f.frame.type === "event" && f.frame.channel === channel).map((f) => f.frame.seq))];
+    const seqs = [...new Set(recorder.frames.filter((f) => f.frame.channel === channel).flatMap((f) => itemSeqs(f.frame)))];
     assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1));
     assert.equal(watch.lastSeq, seqs.at(-1));
     assert.ok(resumeHello.frame.lastSeq[String(channel)] < watch.lastSeq, "the replay brought the missed events");
@@ -152,6 +152,34 @@ test("an abrupt drop is resumed: nothing lost, nothing repeated, seq continuous"
     await proxy.close();
   }
 });
+
+test("a large snapshot arrives in events frames, unpacked into the view in seq order", async () => {
+  const created = [];
+  for (let index = 0; index < 150; index++) {
+    created.push(http.call("POST", "/configmaps", { body: configMap(cluster, "default", `batch-${index}`, { v: String(index) }, { suite: "batch" }) }));
+  }
+  for (const answer of await Promise.all(created)) assert.equal(answer.code, 0, answer.msg);
+  const recorder = recordingWebSocket();
+  const client = open(gateway.wsUrl, { WebSocket: recorder.WebSocket });
+  const watch = client.watch({ cluster, resource: "configmaps", namespace: "default", labelSelector: "suite=batch" });
+  await watch.whenSynced();
+  assert.equal(watch.objects.size, 150);
+  assert.ok(await matchesHttp(watch, "/configmaps", { namespace: "default", labelSelector: "suite=batch" }));
+  const subscribe = recorder.sent.find((s) => s.frame.type === "subscribe");
+  assert.equal(subscribe.frame.batch, true);
+  const frames = recorder.frames.filter((f) => f.frame.channel === watch.channel);
+  assert.ok(frames.some((f) => f.frame.type === "events"), "some items came batched");
+  const seqs = frames.flatMap((f) => itemSeqs(f.frame));
+  assert.deepEqual(seqs, Array.from({ length: 150 }, (_, i) => i + 1));
+  assert.equal(watch.lastSeq, 150);
+});
+
+/** The seqs of the items an `event` or `events` frame carries. */
+function itemSeqs(frame) {
+  if (frame.type === "event") return [frame.seq];
+  if (frame.type === "events") return frame.items.map((_, i) => frame.seq - frame.items.length + 1 + i);
+  return [];
+}
 
 test("a silent connection is noticed by the heartbeat and replaced, resuming the session", async () => {
   const proxy = await startProxy(gateway.port);

@@ -26,6 +26,17 @@ struct SubscribeOptions: Sendable {
         return value
     }
 
+    /// Whether the client asked for its items in `events` batches (option `batch`, default false).
+    var batch: Bool {
+        get throws(APIError) {
+            switch values["batch"] {
+            case nil, .null?: return false
+            case .bool(let value)?: return value
+            default: throw .invalidArgument("option \"batch\" must be true or false")
+            }
+        }
+    }
+
     /// An integer option within `range`.
     func int(_ name: String, in range: ClosedRange<Int64>) throws(APIError) -> Int64? {
         switch values[name] {

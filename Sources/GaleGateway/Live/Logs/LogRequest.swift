@@ -70,7 +70,7 @@ struct LogRequest: Sendable, Hashable {
     private static let frameMembers: Set<String> = ["resource", "resourceVersion"]
     private static let known: [String] = [
         "namespace", "name", "labelSelector", "workload", "fieldSelector", "container", "allContainers", "tailLines",
-        "sinceTime", "sinceSeconds", "timestamps", "previous", "follow", "limitBytes",
+        "sinceTime", "sinceSeconds", "timestamps", "previous", "follow", "limitBytes", "batch",
     ]
 
     /// Reads and checks the options of a logs subscription, exactly as the client sent them.

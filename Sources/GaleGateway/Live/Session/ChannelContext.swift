@@ -16,8 +16,12 @@ struct ChannelContext: Sendable {
     func event(_ event: String, _ fields: [String: JSONValue]) async -> Bool {
         if let queue = session.queue { _ = await queue.waitForRoom() }
         guard !Task.isCancelled, let seq = session.nextSeq(channel) else { return false }
-        let text = ServerFrame.event(.init(channel: channel, seq: seq, event: event, fields: fields)).text
-        return session.write(text, channel: channel, seq: seq, isEvent: true)
+        // As members, like the fan-out path, so that items written together can share a frame.
+        var members = fields
+        for key in ["type", "channel", "seq"] { members[key] = nil }
+        members["event"] = .string(event)
+        let text = JSONValue.object(members).jsonString
+        return session.write(EncodedMembers(String(text.dropFirst().dropLast())), channel: channel, seq: seq)
     }
 
     /// Sends one `event` item whose members other than `type`, `channel` and `seq` are already

@@ -45,6 +45,8 @@ final class LiveSession: Sendable {
         var control: (@Sendable (ChannelInput) async -> Void)?
         /// Set when the body has ended and `unsubscribed` was recorded; kept for a resume.
         var ended = false
+        /// Whether the subscription asked for its items in `events` batches.
+        var batch = false
     }
 
     private struct State {
@@ -197,7 +199,7 @@ final class LiveSession: Sendable {
     // MARK: Channels
 
     /// Opens a channel: sends `opening(channel)` (the `subscribed` or `opened` frame) and runs
-    /// `body` in its own task. When the body returns, its ``ChannelEnd`` is reported to the client.
+    /// `body` in its own task. With `batch`, its items written together go out as `events` frames. When the body returns, its ``ChannelEnd`` is reported to the client.
     /// Returns `nil` when the session is closed, the channel limit is reached, or the subject is
     /// at one of its quotas (``refusal(opening:maxChannels:)`` says which).
     @discardableResult
@@ -205,6 +207,7 @@ final class LiveSession: Sendable {
         _ kind: ChannelKind,
         cluster: String? = nil,
         maxChannels: Int,
+        batch: Bool = false,
         opening: (UInt32) -> ServerFrame,
         body: @escaping @Sendable (ChannelContext) async -> ChannelEnd
     ) -> UInt32? {
@@ -217,6 +220,7 @@ final class LiveSession: Sendable {
             var channel = Channel(
                 kind: kind, cluster: cluster, role: state.principal.role, leases: leases,
                 ring: ReplayRing(channel: number, maxFrames: replay.frames, maxBytes: replay.bytes))
+            channel.batch = batch
             state.queue?.enqueue(.text(opening(number).text))
             let context = ChannelContext(channel: number, session: self)
             channel.task = Task { await self.finish(number, body(context)) }
@@ -376,8 +380,8 @@ final class LiveSession: Sendable {
                 state.channels.values[index].ring.append(members: members, seq: seq)
             }
             if let queue = state.queue {
-                let (prefix, suffix) = EncodedMembers.eventFrameParts(channel: channel, seq: seq)
-                queue.enqueue(.event(prefix: prefix, members: members, suffix: suffix))
+                let batch = state.channels.values[index].batch
+                queue.enqueue(.event(channel: channel, seq: seq, members: members, batch: batch))
             }
             return true
         }
