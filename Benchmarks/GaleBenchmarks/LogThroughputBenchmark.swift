@@ -7,7 +7,8 @@ import NIOPosix
 
 /// One pod whose simulated container writes many log lines per second, followed three ways for
 /// `seconds` each: straight from KubeSim (what there is to deliver), through the gateway's HTTP
-/// follow route, and through one `logs` channel of `/ws` (LOG events).
+/// follow route, and through one `logs` channel of `/ws` (LOG events), one frame per line and
+/// with `batch: true` (the lines written together in one `events` frame).
 struct LogThroughputBenchmark {
     var seconds = 10.0
     var linesPerSecond = 50_000.0
@@ -22,6 +23,8 @@ struct LogThroughputBenchmark {
     /// What one way of following delivered in the measured interval.
     struct Flow {
         var lines = 0
+        /// Messages that carried lines (a channel's frames).
+        var frames = 0
         var bytes = 0
         var seconds = 0.0
         var note: String?
@@ -29,6 +32,7 @@ struct LogThroughputBenchmark {
         var gatewayCPUNanoseconds: Double?
 
         var linesPerSecond: Double { Double(lines) / seconds }
+        var linesPerFrame: Double { Double(lines) / Double(max(frames, 1)) }
         var gatewayCPUPerLine: Double? { gatewayCPUNanoseconds.map { $0 / 1000 / Double(max(lines, 1)) } }
         var megabytesPerSecond: Double { Double(bytes) / seconds / 1e6 }
         var text: String {
@@ -52,6 +56,7 @@ struct LogThroughputBenchmark {
                 kubeconfig: try cluster.simulator.kubeconfig(), namespace: "bench", pod: "log-0", seconds: seconds)
             let http = try await followHTTP(cluster)
             let channel = try await followChannel(cluster, group: group)
+            let batched = try await followChannel(cluster, group: group, batch: true)
             var report = Report("log-throughput")
             report.add(
                 "source",
@@ -60,10 +65,14 @@ struct LogThroughputBenchmark {
             report.add("straight from KubeSim", direct.text + " (raw log text)")
             report.add("gateway HTTP follow", http.text + " (raw log text)")
             report.add("gateway /ws logs channel", channel.text + " (LOG event frames)")
-            for (key, flow) in [("direct", direct), ("http", http), ("channel", channel)] {
+            report.add(
+                "gateway /ws logs channel, batch",
+                batched.text + String(format: " (%.1f lines per frame)", batched.linesPerFrame))
+            for (key, flow) in [("direct", direct), ("http", http), ("channel", channel), ("batched", batched)] {
                 report.set("\(key)_lines_per_s", flow.lines > 0 ? flow.linesPerSecond : .nan)
                 report.set("\(key)_mb_per_s", flow.lines > 0 ? flow.megabytesPerSecond : .nan)
                 if let cpu = flow.gatewayCPUPerLine { report.set("\(key)_gateway_cpu_us_per_line", cpu) }
+                if flow.frames > 0 { report.set("\(key)_lines_per_frame", flow.linesPerFrame) }
                 if let note = flow.note { report.set("\(key)_note", note) }
             }
             report.set("configured_lines_per_s", linesPerSecond)
@@ -112,13 +121,15 @@ struct LogThroughputBenchmark {
         return flow
     }
 
-    private func followChannel(_ cluster: BenchCluster, group: any EventLoopGroup) async throws -> Flow {
+    private func followChannel(_ cluster: BenchCluster, group: any EventLoopGroup, batch: Bool = false) async throws
+        -> Flow
+    {
         let inbox = MessageInbox()
         let socket = try await LoadSocket.connect(
             group: group, options: cluster.socketOptions(), onMessage: { inbox.put($0) },
             onClose: { _ in inbox.close() })
         defer { socket.channel.close(promise: nil) }
-        socket.send(text: cluster.logsSubscribe(id: "logs", namespace: "bench", pod: "log-0"))
+        socket.send(text: cluster.logsSubscribe(id: "logs", namespace: "bench", pod: "log-0", batch: batch))
         var subscribed = false
         while !subscribed {
             guard let message = await inbox.next(timeout: .seconds(20)) else {
@@ -140,8 +151,10 @@ struct LogThroughputBenchmark {
                 cpu0 = cluster.gateway.cpuNanoseconds
             }
             guard let measuring else { continue }
-            if Marker.contains(marker, in: message.data) {
-                flow.lines += 1
+            let lines = Marker.count(marker, in: message.data)
+            if lines > 0 {
+                flow.lines += lines
+                flow.frames += 1
                 flow.bytes += message.data.readableBytes
             }
             if now - measuring >= .seconds(seconds) {

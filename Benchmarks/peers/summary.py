@@ -139,7 +139,7 @@ def others(records):
             )
         elif name == "log-throughput":
             parts = []
-            for key, label in (("direct", "KubeSim"), ("http", "gateway HTTP"), ("channel", "gateway /ws")):
+            for key, label in (("direct", "KubeSim"), ("http", "gateway HTTP"), ("channel", "gateway /ws"), ("batched", "gateway /ws batch")):
                 lines = record.get(f"{key}_lines_per_s")
                 mb = record.get(f"{key}_mb_per_s")
                 note = record.get(f"{key}_note")
@@ -202,7 +202,7 @@ def figures(records):
             add("terminal gateway p99", record["gateway"].get("p99_ms"), "ms", "lower")
             add("terminal gateway CPU", record.get("gateway_cpu_us_per_round_trip"), "µs/round trip", "lower")
         elif name == "log-throughput":
-            for key in ("http", "channel"):
+            for key in ("http", "channel", "batched"):
                 add(f"logs {key}", record.get(f"{key}_lines_per_s"), "lines/s", "higher")
                 add(f"logs {key} gateway CPU", record.get(f"{key}_gateway_cpu_us_per_line"), "µs/line", "lower")
         elif name.startswith("reconnect storm"):

@@ -17,7 +17,8 @@ struct EventBatchTests {
                     "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string("batch-\(index)")],
                     "data": ["v": .string(String(index))],
                 ]
-                _ = try cluster.simulator.store.create(KubeSim.ResourceCatalog.configMaps, namespace: "demo", object: object)
+                _ = try cluster.simulator.store.create(
+                    KubeSim.ResourceCatalog.configMaps, namespace: "demo", object: object)
             }
             for deflate in [false, true] {
                 try await cluster.gateway.socket(.init(token: cluster.admin, deflate: deflate)) { socket in

@@ -139,7 +139,8 @@ struct SocketWriterTests {
         static func parse(_ bytes: inout ByteBuffer) throws -> [Frame] {
             var frames: [Frame] = []
             while bytes.readableBytes > 0 {
-                guard let first = bytes.readInteger(as: UInt8.self), let second = bytes.readInteger(as: UInt8.self) else {
+                guard let first = bytes.readInteger(as: UInt8.self), let second = bytes.readInteger(as: UInt8.self)
+                else {
                     throw TestFailure("a frame cut short")
                 }
                 #expect(second & 0x80 == 0, "a server frame is not masked")
@@ -149,7 +150,8 @@ struct SocketWriterTests {
                 guard length >= 0, let payload = bytes.readBytes(length: length) else {
                     throw TestFailure("a frame cut short")
                 }
-                frames.append(Frame(fin: first & 0x80 != 0, rsv1: first & 0x40 != 0, opcode: first & 0x0F, payload: payload))
+                frames.append(
+                    Frame(fin: first & 0x80 != 0, rsv1: first & 0x40 != 0, opcode: first & 0x0F, payload: payload))
             }
             return frames
         }
@@ -287,7 +289,9 @@ struct SocketWriterTests {
     func eventBatches() throws {
         let harness = try Harness()
         func item(_ name: String) -> EncodedMembers { EncodedMembers(#""event":"LOG","line":"\#(name)""#) }
-        for seq in 1...5 { harness.queue.enqueue(.event(channel: 3, seq: UInt64(seq), members: item("a\(seq)"), batch: true)) }
+        for seq in 1...5 {
+            harness.queue.enqueue(.event(channel: 3, seq: UInt64(seq), members: item("a\(seq)"), batch: true))
+        }
         harness.queue.enqueue(.text(ServerFrame.synced(channel: 3, seq: 5, resourceVersion: nil).text))
         harness.queue.enqueue(.event(channel: 3, seq: 6, members: item("a6"), batch: true))
         harness.queue.enqueue(.event(channel: 4, seq: 1, members: item("b1"), batch: true))  // another channel
@@ -311,6 +315,8 @@ struct SocketWriterTests {
             guard case .events(let items) = try ServerFrame(text: frame.payload) else { return 1 }
             return items.count
         }
-        #expect(counts.reduce(0, +) == 300 && counts.allSatisfy { $0 <= SocketWriter.maxItemsPerFrame } && counts.count == 2)
+        #expect(
+            counts.reduce(0, +) == 300 && counts.allSatisfy { $0 <= SocketWriter.maxItemsPerFrame } && counts.count == 2
+        )
     }
 }

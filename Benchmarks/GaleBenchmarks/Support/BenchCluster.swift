@@ -149,13 +149,13 @@ extension BenchCluster {
     }
 
     /// A `subscribe` frame following the log of a pod from now on.
-    func logsSubscribe(id: String, namespace: String, pod: String) -> String {
+    func logsSubscribe(id: String, namespace: String, pod: String, batch: Bool = false) -> String {
         FrameText.subscribe(
             id: id,
             [
                 "stream": "logs", "cluster": .string(String(clusterID)), "namespace": .string(namespace),
                 "name": .string(pod),
-                "follow": true, "tailLines": 0,
+                "follow": true, "tailLines": 0, "batch": .bool(batch),
             ])
     }
 }

@@ -34,6 +34,23 @@ enum Marker {
         }
     }
 
+    /// How many times `marker` occurs in `buffer` (the items of an `events` frame, say).
+    static func count(_ marker: [UInt8], in buffer: ByteBuffer) -> Int {
+        buffer.withUnsafeReadableBytes { bytes -> Int in
+            marker.withUnsafeBytes { needle -> Int in
+                var count = 0
+                var start = 0
+                while start < bytes.count,
+                    let found = find(needle, in: UnsafeRawBufferPointer(rebasing: bytes[start...]))
+                {
+                    count += 1
+                    start += found + needle.count
+                }
+                return count
+            }
+        }
+    }
+
     /// Offset of the first occurrence of `needle` in `haystack`.
     private static func find(_ needle: UnsafeRawBufferPointer, in haystack: UnsafeRawBufferPointer) -> Int? {
         guard let first = needle.first, needle.count <= haystack.count else { return nil }

@@ -1,8 +1,8 @@
 import CompressNIO
-import Prometheus
 import NIOCore
 import NIOPosix
 import NIOWebSocket
+import Prometheus
 
 /// Writes a session's ``OutboundQueue`` to its socket from the socket's event loop, in batches.
 ///

@@ -45,7 +45,8 @@ struct ChannelContext: Sendable {
     @discardableResult
     func resync(reason: String) -> Bool {
         guard let seq = session.currentSeq(channel) else { return false }
-        return session.write(ServerFrame.resync(channel: channel, reason: reason).text, channel: channel, seq: seq, isEvent: false)
+        return session.write(
+            ServerFrame.resync(channel: channel, reason: reason).text, channel: channel, seq: seq, isEvent: false)
     }
 
     /// Reports the state of the cluster connection behind this channel (deduplicated per session).
