@@ -50,7 +50,16 @@ final class OutboundQueue: Sendable {
     var maxBytes: Int { state.withLock { $0.maxBytes } }
     private let state: Mutex<State<Waiter>>
     /// How the writer is woken when messages arrive while it is idle (set by ``attachWriter(_:)``).
-    private let wake = Mutex<(@Sendable () -> Void)?>(nil)
+    private let wake = Mutex<Wake?>(nil)
+
+    /// The writer's wake-up, in a struct rather than stored in the mutex as a bare closure: a
+    /// function value kept as a generic's `Value` is re-wrapped in a pair of reabstraction thunks
+    /// by every `withLock` that touches it, so a closure read on each wake grew a chain of thunks
+    /// as long as the socket's traffic, and every call walked all of it (found by profiling a
+    /// logs channel: two thirds of the gateway's CPU in thunks thousands of frames deep).
+    private struct Wake: Sendable {
+        let call: @Sendable () -> Void
+    }
 
     init(capacity: Int, maxBytes: Int = .max) {
         state = Mutex(State(capacity: capacity, maxBytes: maxBytes))
@@ -109,7 +118,7 @@ final class OutboundQueue: Sendable {
     /// ``take(maxMessages:maxBytes:)``. It is called (from any thread) whenever a message arrives
     /// while the writer is idle, and once now if messages are already waiting.
     func attachWriter(_ wake: @escaping @Sendable () -> Void) {
-        self.wake.withLock { $0 = wake }
+        self.wake.withLock { $0 = Wake(call: wake) }
         if state.withLock({ $0.attachWriter() }) { wake() }
     }
 
@@ -130,7 +139,7 @@ final class OutboundQueue: Sendable {
     }
 
     private func wakeWriter() {
-        wake.withLock { $0 }?()
+        wake.withLock { $0 }?.call()
     }
 
     // MARK: Ending
