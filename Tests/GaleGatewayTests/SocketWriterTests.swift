@@ -272,12 +272,12 @@ struct SocketWriterTests {
         #expect(await slots.acquire())
         #expect(slots.free == 0)
         let third = Task { await slots.acquire() }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await eventually { slots.waiting == 1 })
         slots.release()  // handed to the waiter, not freed
         #expect(await third.value)
         #expect(slots.free == 0)
         let cancelled = Task { await slots.acquire() }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await eventually { slots.waiting == 1 })
         cancelled.cancel()
         #expect(await cancelled.value == false)
         slots.release()
